@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Shows supha working on this machine with nothing else to set up: a real supervisord in a temp
+# dir, supha driving it. Each part of supha adds a section in scripts/demo.d/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh >/dev/null
+ROOT=$(pwd)
+DEMO=$(mktemp -d /tmp/supha-demo.XXXXXX)
+export ROOT DEMO
+pids=()
+cleanup() {
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  sleep 0.5
+  rm -rf "$DEMO"
+}
+trap cleanup EXIT
+supha() { node "$ROOT/dist/src/cli/supha.js" "$@"; }
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+export -f supha say
+
+# A supervisord of our own, with a registry (conf.d) of two demo programs.
+mkdir -p "$DEMO/conf.d" "$DEMO/logs" "$DEMO/state"
+cat > "$DEMO/supervisord.conf" <<CONF
+[unix_http_server]
+file=$DEMO/supervisor.sock
+chmod=0700
+[supervisord]
+logfile=$DEMO/supervisord.log
+pidfile=$DEMO/supervisord.pid
+childlogdir=$DEMO/logs
+nodaemon=true
+user=root
+[supervisorctl]
+serverurl=unix://$DEMO/supervisor.sock
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[include]
+files = $DEMO/conf.d/*.conf
+CONF
+for name in billing mailer; do
+  printf '[program:%s]\ncommand=/bin/sleep 100000\nautostart=false\nstartsecs=0\n' "$name" > "$DEMO/conf.d/$name.conf"
+done
+supervisord -n -c "$DEMO/supervisord.conf" >"$DEMO/supervisord.out" 2>&1 & pids+=($!)
+SUPERVISORD_PID=${pids[-1]}
+export SUPERVISORD_PID
+for _ in $(seq 50); do [ -S "$DEMO/supervisor.sock" ] && break; sleep 0.1; done
+
+cat > "$DEMO/config.json" <<JSON
+{
+  "project-name": "demo",
+  "state-dir": "$DEMO/state",
+  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": ["$DEMO/conf.d"] }
+}
+JSON
+export SUPHA_CONFIG="$DEMO/config.json"
+
+say "supha config check"
+supha config check
+
+say "a broken config is refused with every problem named (exit 2)"
+echo '{"project-name":"demo","supervisor":{"server-url":"ftp://x","regstry-dirs":[]}}' > "$DEMO/broken.json"
+supha config check --config "$DEMO/broken.json" || echo "(exit $?)"
+
+say "supha status (the supervisorctl layout), then --json"
+supervisorctl -c "$DEMO/supervisord.conf" start billing >/dev/null
+supha status
+supha status --json
+
+for part in "$ROOT"/scripts/demo.d/*.sh; do
+  [ -e "$part" ] || continue
+  # shellcheck source=/dev/null
+  source "$part"
+done
+
+say "done"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole check: set-up, lint and format, type check (the build), every test on real parts.
+# Ends with node's test runner summary and a plain "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+echo "== lint (biome)"
+npx --no-install biome check src test bench
+lint=$?
+echo "== type check"
+npx --no-install tsc -p tsconfig.json --noEmit
+types=$?
+
+echo "== tests"
+shopt -s globstar nullglob
+files=(dist/test/**/*.test.js)
+tap=$(mktemp)
+node --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" \
+  "${files[@]}"
+tests=$?
+passed=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
+failed=$(grep -E '^# fail ' "$tap" | tail -1 | awk '{print $3}')
+rm -f "$tap"
+passed=${passed:-0}
+failed=${failed:-0}
+[ $lint -eq 0 ] || { echo "lint failed"; failed=$((failed + 1)); }
+[ $types -eq 0 ] || { echo "type check failed"; failed=$((failed + 1)); }
+[ $tests -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { checkRules, type Problem } from './rules.js';
+import { configSchema, type RawConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/supha/config.json';
+
+// A loaded config: validated, with every path resolved against the config file's folder.
+export type Config = RawConfig & { 'runtime-dir': string; configPath: string };
+
+export class ConfigError extends UsageError {
+  override name = 'ConfigError';
+  constructor(
+    readonly configPath: string,
+    readonly problems: Problem[],
+  ) {
+    const first = problems[0];
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more: run supha config check)` : '';
+    super(`${configPath}: ${first ? `${first.path}: ${first.message}` : 'invalid'}${more}`);
+  }
+}
+
+export function configPathFrom(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit ?? env.SUPHA_CONFIG ?? DEFAULT_CONFIG_PATH;
+}
+
+export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const path = resolve(configPathFrom(explicit, env));
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
+    throw new UsageError(`config ${path}: ${why} (set --config or SUPHA_CONFIG)`);
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, path: string): Config {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`config ${path}: invalid JSON: ${(err as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(path, formatIssues(parsed.error.issues));
+  const problems = checkRules(parsed.data);
+  if (problems.length > 0) throw new ConfigError(path, problems);
+  return resolvePaths(parsed.data, path);
+}
+
+function resolvePaths(cfg: RawConfig, configPath: string): Config {
+  const dir = dirname(configPath);
+  const at = (p: string) => resolve(dir, p);
+  const out: Config = {
+    ...cfg,
+    configPath,
+    'state-dir': at(cfg['state-dir']),
+    // The seed's layout: conf/config.json beside runtime/.
+    'runtime-dir': at(cfg['runtime-dir'] ?? resolve(dir, '..', 'runtime')),
+    supervisor: { ...cfg.supervisor, 'registry-dirs': cfg.supervisor['registry-dirs'].map(at) },
+  };
+  if (cfg.ha) {
+    const sets = Object.fromEntries(Object.entries(cfg.ha['service-sets']).map(([k, s]) => [k, { ...s, registry: at(s.registry) }]));
+    out.ha = {
+      ...cfg.ha,
+      keepalived: { 'notify-fifo': at(cfg.ha.keepalived['notify-fifo']), 'pid-file': at(cfg.ha.keepalived['pid-file']) },
+      'service-sets': sets,
+    };
+  }
+  return out;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.') || '(top level)';
+}
+
+// Every zod issue as `path: message`, in words an operator reads without knowing zod.
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): Problem[] {
+  const out: Problem[] = [];
+  for (const iss of issues) {
+    const path = joinPath(iss.path);
+    switch (iss.code) {
+      case 'invalid_type':
+        if (iss.input === undefined) out.push({ path, message: `required ${iss.expected} is missing` });
+        else out.push({ path, message: `expected ${iss.expected}, got ${typeName(iss.input)}` });
+        break;
+      case 'unrecognized_keys':
+        for (const key of iss.keys) out.push({ path: joinPath([...iss.path, key]), message: 'unknown key' });
+        break;
+      case 'invalid_value':
+        out.push({ path, message: `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(iss.input)}` });
+        break;
+      default:
+        out.push({ path, message: iss.message });
+    }
+  }
+  return out;
+}

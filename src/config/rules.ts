@@ -1,0 +1,87 @@
+import type { RawConfig } from './schema.js';
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+// Rules zod's shapes cannot say: one primary and one standby group, unique node names, URLs
+// that parse.
+export function checkRules(cfg: RawConfig): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+
+  const serverUrl = cfg.supervisor['server-url'];
+  if (!/^unix:\/\/\/.+/.test(serverUrl) && !isHttpUrl(serverUrl)) {
+    add('supervisor.server-url', `expected unix:///path.sock or http://host:port, got "${serverUrl}"`);
+  }
+
+  if (cfg.nginx) {
+    const groups = cfg.nginx.upstream['node-group'];
+    const base = 'nginx.upstream.node-group';
+    const names = Object.keys(groups);
+    if (names.length === 0) add(base, 'expected at least one group');
+    for (const role of ['primary', 'standby'] as const) {
+      const having = names.filter((g) => groups[g]?.['default-group'] === role);
+      if (names.length > 0 && having.length !== 1) {
+        add(base, `expected exactly one group with default-group "${role}", got ${having.length}${having.length ? ` (${having.join(', ')})` : ''}`);
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const [g, group] of Object.entries(groups)) {
+      if (Object.keys(group.nodes).length === 0) add(`${base}.${g}.nodes`, 'expected at least one node');
+      for (const [n, node] of Object.entries(group.nodes)) {
+        const path = `${base}.${g}.nodes.${n}`;
+        const other = seen.get(n);
+        if (other) add(path, `node name "${n}" is also used in group "${other}"`);
+        seen.set(n, g);
+        if (!isHttpUrl(node['health-check-url'])) add(`${path}.health-check-url`, `expected an http(s) URL, got "${node['health-check-url']}"`);
+        if (!isHostPort(node['upstream-url'])) add(`${path}.upstream-url`, `expected host:port, got "${node['upstream-url']}"`);
+        const hasCmds = node['start-cmd'] !== undefined && node['stop-cmd'] !== undefined;
+        if (!hasCmds && node['supervisor-program'] === undefined) {
+          add(path, 'expected supervisor-program, or both start-cmd and stop-cmd');
+        }
+      }
+    }
+    const verify = cfg.nginx.switch['verify-url'];
+    if (verify !== undefined && !isHttpUrl(verify)) add('nginx.switch.verify-url', `expected an http(s) URL, got "${verify}"`);
+  }
+
+  if (cfg.ha) {
+    for (const [p, peer] of Object.entries(cfg.ha.peers)) {
+      const url = peer['agent-url'];
+      if (url !== undefined && !isHttpUrl(url)) add(`ha.peers.${p}.agent-url`, `expected an http(s) URL, got "${url}"`);
+      const target = peer['sync-target'];
+      if (target !== undefined && !/^(rsync:\/\/[^/]+\/\S+|[^\s:/]+@?[^\s:/]*:\/\S*)$/.test(target)) {
+        add(`ha.peers.${p}.sync-target`, `expected user@host:/path or rsync://host/module, got "${target}"`);
+      }
+    }
+    if (!isHostPort(cfg.ha.agent.listen)) add('ha.agent.listen', `expected host:port, got "${cfg.ha.agent.listen}"`);
+    const instances = new Map<string, string>();
+    for (const [s, set] of Object.entries(cfg.ha['service-sets'])) {
+      const other = instances.get(set['vrrp-instance']);
+      if (other) add(`ha.service-sets.${s}.vrrp-instance`, `"${set['vrrp-instance']}" is also used by set "${other}"`);
+      instances.set(set['vrrp-instance'], s);
+      if (set.vip !== undefined && !isIp(set.vip)) add(`ha.service-sets.${s}.vip`, `expected an IP address, got "${set.vip}"`);
+    }
+  }
+  return problems;
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isHostPort(s: string): boolean {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(s);
+  return m !== null && Number(m[2]) > 0 && Number(m[2]) < 65536;
+}
+
+function isIp(s: string): boolean {
+  return /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(s) || /^[0-9a-fA-F:]+(\/\d{1,3})?$/.test(s);
+}

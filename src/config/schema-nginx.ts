@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+// The seed's nginx section (py-server-tools config.json), keys kept exactly, plus supha's.
+export const nodeSchema = z.strictObject({
+  'health-check-url': z.string(),
+  'upstream-url': z.string(),
+  'start-cmd': z.string().optional(),
+  'stop-cmd': z.string().optional(),
+  'supervisor-program': z.string().optional(),
+  backup: z.boolean().default(false),
+});
+
+export const groupSchema = z.strictObject({
+  nodes: z.record(z.string(), nodeSchema),
+  'default-group': z.enum(['primary', 'standby']),
+  'upgrade-cmd': z.string().optional(),
+});
+
+export const healthSchema = z.strictObject({
+  'interval-ms': z.number().int().positive().default(2_000),
+  'timeout-ms': z.number().int().positive().default(2_000),
+  'fail-threshold': z.number().int().positive().default(5),
+  concurrency: z.number().int().positive().default(8),
+  'max-restarts': z.number().int().nonnegative().default(3),
+  'restart-backoff-ms': z.number().int().nonnegative().default(5_000),
+});
+
+export const switchSchema = z.strictObject({
+  'health-passes': z.number().int().positive().default(3),
+  'health-deadline-ms': z.number().int().positive().default(30_000),
+  'verify-window-ms': z.number().int().nonnegative().default(3_000),
+  'drain-ms': z.number().int().nonnegative().default(2_000),
+  'verify-url': z.string().optional(),
+});
+
+export const nginxSchema = z.strictObject({
+  'nginx-home': z.string().default('/usr/local/nginx'),
+  'nginx-reload-cmd': z.string().default('nginx -s reload'),
+  'nginx-test-cmd': z.string().optional(),
+  'upstream-conf-path': z.string(),
+  upstream: z.strictObject({
+    'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    keepalive: z.number().int().nonnegative().default(0),
+    'node-group': z.record(z.string(), groupSchema),
+  }),
+  health: healthSchema.prefault({}),
+  switch: switchSchema.prefault({}),
+});
+
+export type NginxConfig = z.infer<typeof nginxSchema>;
+export type NodeConfig = z.infer<typeof nodeSchema>;
+export type GroupConfig = z.infer<typeof groupSchema>;

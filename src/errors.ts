@@ -1,0 +1,46 @@
+// Exit codes are a contract: keepalived's vrrp_script and operators' scripts read them.
+// See README.md "Exit codes".
+export const EXIT = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  NOT_RUNNING: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+// Something the user can fix: printed as one line, no stack.
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.FAILED,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+// Bad command line or bad config: exit 2.
+export class UsageError extends UserError {
+  override name = 'UsageError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, EXIT.USAGE, options);
+  }
+}
+
+// Ends a command with an exit code after it has printed what it had to say.
+export class ExitError extends Error {
+  override name = 'ExitError';
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof UserError;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

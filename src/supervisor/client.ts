@@ -1,0 +1,157 @@
+import xmlrpc from 'xmlrpc';
+import { SupervisorFault, SupervisorProtocolError, SupervisorUnreachable } from './faults.js';
+import type { ProcessInfo, ProcessResult, SupervisorState, TailResult } from './types.js';
+
+export interface ClientOptions {
+  // unix:///path/to/supervisor.sock or http://host:port
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  // Calls that return at once.
+  timeoutMs?: number;
+  // Calls that wait for processes (start/stop with wait): must exceed startsecs and stopwaitsecs.
+  waitTimeoutMs?: number;
+}
+
+type XmlRpcValue = unknown;
+type XmlRpcOptions = Exclude<Parameters<typeof xmlrpc.createClient>[0], string> & { socketPath?: string; agent?: false; signal?: AbortSignal };
+
+// A typed client for supervisord's XML-RPC API (http://supervisord.org/api.html) over its
+// unix socket or inet port. Every call has a timeout; faults keep supervisord's name.
+export class SupervisorClient {
+  readonly url: string;
+  private readonly base: XmlRpcOptions;
+  private readonly timeoutMs: number;
+  private readonly waitTimeoutMs: number;
+
+  constructor(opts: ClientOptions) {
+    this.url = opts.url;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.waitTimeoutMs = opts.waitTimeoutMs ?? 120_000;
+    const base: XmlRpcOptions = { path: '/RPC2', agent: false };
+    if (opts.url.startsWith('unix://')) {
+      base.socketPath = opts.url.slice('unix://'.length);
+      base.host = 'localhost';
+    } else {
+      const u = new URL(opts.url);
+      base.host = u.hostname;
+      base.port = Number(u.port || 80);
+      if (u.pathname && u.pathname !== '/') base.path = u.pathname;
+    }
+    if (opts.username !== undefined && opts.password !== undefined) {
+      base.basic_auth = { user: opts.username, pass: opts.password };
+    }
+    this.base = base;
+  }
+
+  // One XML-RPC call. `wait` picks the long timeout.
+  async call<T = XmlRpcValue>(method: string, params: unknown[] = [], wait = false): Promise<T> {
+    const timeoutMs = wait ? this.waitTimeoutMs : this.timeoutMs;
+    const signal = AbortSignal.timeout(timeoutMs);
+    // A fresh client per call: the options object carries the per-call abort signal.
+    const client = xmlrpc.createClient({ ...this.base, headers: {}, signal } as XmlRpcOptions);
+    return new Promise<T>((resolve, reject) => {
+      client.methodCall(method, params, (err: unknown, value: unknown) => {
+        if (err) reject(this.translate(method, err, timeoutMs));
+        else resolve(value as T);
+      });
+    });
+  }
+
+  private translate(method: string, err: unknown, timeoutMs: number): Error {
+    const e = err as { faultCode?: number; faultString?: string; code?: string; name?: string; res?: { statusCode?: number }; message?: string };
+    if (typeof e.faultCode === 'number') return new SupervisorFault(method, e.faultCode, e.faultString ?? '');
+    const status = e.res?.statusCode;
+    if (status === 401) return new SupervisorUnreachable(this.url, 'authentication failed (check supervisor.username and supervisor.password)');
+    if (status !== undefined && status !== 200) return new SupervisorUnreachable(this.url, `HTTP ${status}`);
+    if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return new SupervisorUnreachable(this.url, `no answer to ${method} within ${timeoutMs} ms`);
+    switch (e.code) {
+      case 'ENOENT':
+        return new SupervisorUnreachable(this.url, 'no socket file (is supervisord running?)');
+      case 'ECONNREFUSED':
+        return new SupervisorUnreachable(this.url, 'connection refused (is supervisord running?)');
+      case 'EACCES':
+        return new SupervisorUnreachable(this.url, 'permission denied on the socket');
+      case 'ECONNRESET':
+      case 'EPIPE':
+        return new SupervisorUnreachable(this.url, `connection reset during ${method}`);
+      case undefined:
+        return new SupervisorProtocolError(this.url, method, e.message ?? String(err), { cause: err });
+      default:
+        return new SupervisorUnreachable(this.url, `${e.code}: ${e.message ?? ''}`.trim(), { cause: err });
+    }
+  }
+
+  getState(): Promise<SupervisorState> {
+    return this.call('supervisor.getState');
+  }
+  getPID(): Promise<number> {
+    return this.call('supervisor.getPID');
+  }
+  getSupervisorVersion(): Promise<string> {
+    return this.call('supervisor.getSupervisorVersion');
+  }
+  getAllProcessInfo(): Promise<ProcessInfo[]> {
+    return this.call('supervisor.getAllProcessInfo');
+  }
+  getProcessInfo(name: string): Promise<ProcessInfo> {
+    return this.call('supervisor.getProcessInfo', [name]);
+  }
+  startProcess(name: string, wait = true): Promise<boolean> {
+    return this.call('supervisor.startProcess', [name, wait], wait);
+  }
+  stopProcess(name: string, wait = true): Promise<boolean> {
+    return this.call('supervisor.stopProcess', [name, wait], wait);
+  }
+  startProcessGroup(name: string, wait = true): Promise<ProcessResult[]> {
+    return this.call('supervisor.startProcessGroup', [name, wait], wait);
+  }
+  stopProcessGroup(name: string, wait = true): Promise<ProcessResult[]> {
+    return this.call('supervisor.stopProcessGroup', [name, wait], wait);
+  }
+  startAllProcesses(wait = true): Promise<ProcessResult[]> {
+    return this.call('supervisor.startAllProcesses', [wait], wait);
+  }
+  stopAllProcesses(wait = true): Promise<ProcessResult[]> {
+    return this.call('supervisor.stopAllProcesses', [wait], wait);
+  }
+  signalProcess(name: string, signal: string): Promise<boolean> {
+    return this.call('supervisor.signalProcess', [name, signal]);
+  }
+  signalProcessGroup(name: string, signal: string): Promise<ProcessResult[]> {
+    return this.call('supervisor.signalProcessGroup', [name, signal]);
+  }
+  signalAllProcesses(signal: string): Promise<ProcessResult[]> {
+    return this.call('supervisor.signalAllProcesses', [signal]);
+  }
+  // Diffs the config on disk against what is loaded: [[added, changed, removed]]. Acts on nothing.
+  async reloadConfig(): Promise<{ added: string[]; changed: string[]; removed: string[] }> {
+    const res = await this.call<[[string[], string[], string[]]]>('supervisor.reloadConfig');
+    const [added, changed, removed] = res[0];
+    return { added, changed, removed };
+  }
+  addProcessGroup(name: string): Promise<boolean> {
+    return this.call('supervisor.addProcessGroup', [name], true);
+  }
+  removeProcessGroup(name: string): Promise<boolean> {
+    return this.call('supervisor.removeProcessGroup', [name]);
+  }
+  readProcessStdoutLog(name: string, offset: number, length: number): Promise<string> {
+    return this.call('supervisor.readProcessStdoutLog', [name, offset, length]);
+  }
+  readProcessStderrLog(name: string, offset: number, length: number): Promise<string> {
+    return this.call('supervisor.readProcessStderrLog', [name, offset, length]);
+  }
+  async tailProcessLog(name: string, channel: 'stdout' | 'stderr', offset: number, length: number): Promise<TailResult> {
+    const method = channel === 'stdout' ? 'supervisor.tailProcessStdoutLog' : 'supervisor.tailProcessStderrLog';
+    const [bytes, off, overflow] = await this.call<[string, number, boolean]>(method, [name, offset, length]);
+    return { bytes, offset: off, overflow };
+  }
+  clearProcessLogs(name: string): Promise<boolean> {
+    return this.call('supervisor.clearProcessLogs', [name]);
+  }
+  // system.multicall: each result is the value, or a fault object {faultCode, faultString}.
+  multicall(calls: { methodName: string; params: unknown[] }[]): Promise<unknown[]> {
+    return this.call('system.multicall', [calls]);
+  }
+}
