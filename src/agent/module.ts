@@ -1,0 +1,27 @@
+import type { Config } from '../config/index.js';
+import type { SupervisorClient } from '../supervisor/index.js';
+import type { Logger } from '../util/log.js';
+
+// keepalived's states as the agent sees them for a service set.
+export type Role = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'UNKNOWN';
+
+// What the agent gives each part that runs inside it (replication, health checks, ...).
+export interface AgentContext {
+  cfg: Config;
+  log: Logger;
+  client: SupervisorClient;
+  // Aborted when the agent stops.
+  signal: AbortSignal;
+  // The role this node acts on for a set right now (after reconcile, hold and real-state checks).
+  roleOf(set: string): Role;
+  // Called after the agent has acted on a role change of a set (e.g. became MASTER).
+  onRoleChange(listener: (set: string, role: Role, previous: Role) => void): void;
+}
+
+// A part of the agent: started once, stopped on shutdown, shows itself in /status.
+export interface AgentModule {
+  name: string;
+  start(ctx: AgentContext): Promise<void>;
+  stop(): Promise<void>;
+  status(): unknown;
+}
