@@ -23,6 +23,19 @@ export const haSchema = z.strictObject({
     .prefault({}),
   'service-sets': z.record(z.string(), serviceSetSchema).default({}),
   peers: z.record(z.string(), peerSchema).default({}),
+  // Registry replication to the peers (docs/replication.md).
+  sync: z
+    .strictObject({
+      // Quiet time that collapses a burst of registry changes into one push.
+      'debounce-ms': z.number().int().nonnegative().default(30),
+      // Backoff of a failed push: doubles from retry-min-ms up to retry-max-ms.
+      'retry-min-ms': z.number().int().positive().default(500),
+      'retry-max-ms': z.number().int().positive().default(30_000),
+      // One rsync run (connection and transfer) and one question to a peer's agent.
+      'timeout-ms': z.number().int().positive().default(30_000),
+      'role-check-timeout-ms': z.number().int().positive().default(1_000),
+    })
+    .prefault({}),
   agent: z
     .strictObject({
       listen: z.string().default('127.0.0.1:7373'),

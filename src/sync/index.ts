@@ -1,0 +1,11 @@
+// Registry replication: the MASTER of a set pushes its registry to every peer; every node makes
+// its supervisord match the registry it holds. See docs/replication.md.
+export { type ApplyResult, applyRegistry, type Rejected } from './apply.js';
+export { backoffMs, SerialRunner } from './debounce.js';
+export { SyncModule, type SyncStatus } from './module.js';
+export { type PauseState, PauseStore, pauseFile } from './pause.js';
+export { PeerPusher, type PeerState, type PeerStatus } from './peer.js';
+export { type PeerRole, peerRole } from './role-check.js';
+export { isDaemonTarget, type PushResult, type PushTarget, pushRegistry, rsyncArgs, sshCommand } from './rsync.js';
+export { type SetStatus, SetSync } from './set.js';
+export { watchRegistry } from './watch.js';

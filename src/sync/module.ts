@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import type { AgentContext, AgentModule } from '../agent/module.js';
+import { UserError } from '../errors.js';
+import { PauseStore, pauseFile } from './pause.js';
+import { type SetStatus, SetSync } from './set.js';
+
+export interface SyncStatus {
+  sets: Record<string, SetStatus>;
+}
+
+// Registry replication inside the agent (docs/replication.md): one SetSync per service set.
+export class SyncModule implements AgentModule {
+  readonly name = 'sync';
+  private readonly sets = new Map<string, SetSync>();
+  private pause: PauseStore | undefined;
+
+  async start(ctx: AgentContext): Promise<void> {
+    const ha = ctx.cfg.ha;
+    if (!ha) return;
+    const log = ctx.log.child({ module: 'sync' });
+    const pause = new PauseStore(pauseFile(ctx.cfg['state-dir']));
+    await pause.load();
+    this.pause = pause;
+    const token = await readToken(ha.agent['token-file']);
+    const s = ha.sync;
+    const peers = Object.entries(ha.peers)
+      .filter(([, p]) => p['sync-target'] !== undefined)
+      .map(([name, p]) => ({
+        peer: name,
+        target: { target: p['sync-target'] ?? '', sshOptions: p['ssh-options'], passwordFile: p['password-file'] },
+        agentUrl: p['agent-url'],
+        token,
+        debounceMs: s['debounce-ms'],
+        retryMinMs: s['retry-min-ms'],
+        retryMaxMs: s['retry-max-ms'],
+        timeoutMs: s['timeout-ms'],
+        roleCheckTimeoutMs: s['role-check-timeout-ms'],
+      }));
+    for (const [set, sc] of Object.entries(ha['service-sets'])) {
+      const sync = new SetSync({
+        set,
+        registry: sc.registry,
+        client: ctx.client,
+        log: log.child({ set }),
+        roleOf: () => ctx.roleOf(set),
+        isPaused: () => pause.isPaused(set),
+        pausedSince: () => pause.since(set),
+        debounceMs: s['debounce-ms'],
+        retryMinMs: s['retry-min-ms'],
+        retryMaxMs: s['retry-max-ms'],
+        peers,
+      });
+      this.sets.set(set, sync);
+    }
+    ctx.onRoleChange((set, role, previous) => this.sets.get(set)?.roleChanged(role, previous));
+    for (const sync of this.sets.values()) await sync.start();
+    log.info({ sets: [...this.sets.keys()], peers: peers.map((p) => p.peer), paused: pause.snapshot() }, 'replication started');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.sets.values()].map((s) => s.stop()));
+  }
+
+  status(): SyncStatus {
+    return { sets: Object.fromEntries([...this.sets].map(([name, s]) => [name, s.status()])) };
+  }
+
+  // supha sync pause [--set S]: pushes wait; the watcher keeps running.
+  async pauseSync(set?: string): Promise<SyncStatus> {
+    await this.store().pause(this.checkSet(set));
+    return this.status();
+  }
+
+  // supha sync resume [--set S]: what waited is pushed now.
+  async resumeSync(set?: string): Promise<SyncStatus> {
+    await this.store().resume(this.checkSet(set));
+    for (const [name, s] of this.sets) if (set === undefined || set === name) s.push();
+    return this.status();
+  }
+
+  // Resolves when no push or update is running (tests, benchmarks).
+  async idle(): Promise<void> {
+    await Promise.all([...this.sets.values()].map((s) => s.idle()));
+  }
+
+  private store(): PauseStore {
+    if (!this.pause) throw new UserError('replication is not running (no ha section in the config?)');
+    return this.pause;
+  }
+
+  private checkSet(set: string | undefined): string | undefined {
+    if (set !== undefined && !this.sets.has(set)) {
+      throw new UserError(`unknown set "${set}" (sets: ${[...this.sets.keys()].join(', ') || 'none'})`);
+    }
+    return set;
+  }
+}
+
+async function readToken(file: string | undefined): Promise<string | undefined> {
+  if (!file) return undefined;
+  try {
+    return (await readFile(file, 'utf8')).trim() || undefined;
+  } catch (err) {
+    throw new UserError(`ha.agent.token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}

@@ -1,0 +1,102 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort, tempDir, waitFor } from './tmp.js';
+
+export interface RsyncdOptions {
+  // The folder the module serves; a set's replica lands in <path>/<set>/.
+  path: string;
+  module?: string;
+  // Where it listens: 127.0.0.1 by default, or an address inside `netns`.
+  address?: string;
+  port?: number;
+  // Run inside this network namespace (ip netns exec).
+  netns?: string;
+  user?: string;
+  password?: string;
+}
+
+export interface Rsyncd {
+  pid: number;
+  port: number;
+  address: string;
+  // rsync://user@address:port/module
+  url: string;
+  // A client password file (mode 0600) for --password-file.
+  passwordFile: string;
+  confPath: string;
+  stop(): Promise<void>;
+}
+
+// With ip netns exec when a namespace is named: the command, then its arguments.
+export function inNetns(netns: string | undefined, file: string, args: string[]): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, file, ...args]] : [file, args];
+}
+
+function runQuiet(file: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => execFile(file, args, { timeout: 10_000 }, (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0)));
+}
+
+// A real `rsync --daemon --no-detach` with its own rsyncd.conf in a temp dir, one writable module
+// with a user and password, stopped by its PID.
+export async function startRsyncd(opts: RsyncdOptions): Promise<Rsyncd> {
+  const tmp = await tempDir('supha-rsyncd-');
+  const module = opts.module ?? 'supha';
+  const user = opts.user ?? 'supha';
+  const password = opts.password ?? 'test-secret';
+  const address = opts.address ?? '127.0.0.1';
+  const port = opts.port ?? (await freePort());
+  await mkdir(opts.path, { recursive: true });
+  const secrets = join(tmp.dir, 'rsyncd.secrets');
+  await writeFile(secrets, `${user}:${password}\n`, { mode: 0o600 });
+  const passwordFile = join(tmp.dir, 'client.password');
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  await chmod(passwordFile, 0o600);
+  const confPath = join(tmp.dir, 'rsyncd.conf');
+  // uid/gid: a root-run daemon switches to nobody by default (rsyncd.conf(5) "uid").
+  await writeFile(
+    confPath,
+    `pid file = ${join(tmp.dir, 'rsyncd.pid')}
+lock file = ${join(tmp.dir, 'rsyncd.lock')}
+log file = ${join(tmp.dir, 'rsyncd.log')}
+address = ${address}
+use chroot = no
+uid = ${process.getuid?.() ?? 0}
+gid = ${process.getgid?.() ?? 0}
+
+[${module}]
+path = ${opts.path}
+read only = no
+auth users = ${user}
+secrets file = ${secrets}
+`,
+  );
+  const [file, args] = inNetns(opts.netns, 'rsync', ['--daemon', '--no-detach', `--config=${confPath}`, `--port=${port}`, `--address=${address}`]);
+  const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid ?? 0;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(pid, 'SIGTERM');
+      const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await tmp.cleanup();
+  };
+  try {
+    const [f, a] = inNetns(opts.netns, 'rsync', [`rsync://${address}:${port}/`]);
+    await waitFor('rsync daemon to list its modules', async () => {
+      if (child.exitCode !== null) throw new Error(`rsync --daemon exited: ${stderr}`);
+      return (await runQuiet(f, a)) === 0;
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { pid, port, address, url: `rsync://${user}@${address}:${port}/${module}`, passwordFile, confPath, stop };
+}
