@@ -104,3 +104,8 @@ async function readToken(file: string | undefined): Promise<string | undefined> 
     throw new UserError(`ha.agent.token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
+
+// The agent's module list loads this (src/agent/modules.ts).
+export async function createSyncModule(): Promise<SyncModule> {
+  return new SyncModule();
+}

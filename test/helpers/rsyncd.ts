@@ -25,6 +25,10 @@ export interface Rsyncd {
   // A client password file (mode 0600) for --password-file.
   passwordFile: string;
   confPath: string;
+  // Ends the daemon (by PID) and keeps its files, so start() brings it back on the same port.
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  // Ends it and removes its files.
   stop(): Promise<void>;
 }
 
@@ -72,31 +76,56 @@ secrets file = ${secrets}
 `,
   );
   const [file, args] = inNetns(opts.netns, 'rsync', ['--daemon', '--no-detach', `--config=${confPath}`, `--port=${port}`, `--address=${address}`]);
-  const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid ?? 0;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const kill = async () => {
+    const c = child;
+    if (!c?.pid || c.exitCode !== null || c.signalCode !== null) return;
+    const pid = c.pid;
+    process.kill(pid, 'SIGTERM');
+    const timer = setTimeout(() => c.exitCode === null && process.kill(pid, 'SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const start = async () => {
+    const c = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    let stderr = '';
+    c.stderr?.on('data', (d) => {
+      stderr += String(d);
+    });
+    exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    const [f, a] = inNetns(opts.netns, 'rsync', [`rsync://${address}:${port}/`]);
+    await waitFor('rsync daemon to list its modules', async () => {
+      if (c.exitCode !== null) throw new Error(`rsync --daemon exited: ${stderr}`);
+      return (await runQuiet(f, a)) === 0;
+    });
+  };
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(pid, 'SIGTERM');
-      const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await kill();
     await tmp.cleanup();
   };
   try {
-    const [f, a] = inNetns(opts.netns, 'rsync', [`rsync://${address}:${port}/`]);
-    await waitFor('rsync daemon to list its modules', async () => {
-      if (child.exitCode !== null) throw new Error(`rsync --daemon exited: ${stderr}`);
-      return (await runQuiet(f, a)) === 0;
-    });
+    await start();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { pid, port, address, url: `rsync://${user}@${address}:${port}/${module}`, passwordFile, confPath, stop };
+  const handle: Rsyncd = {
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    port,
+    address,
+    url: `rsync://${user}@${address}:${port}/${module}`,
+    passwordFile,
+    confPath,
+    kill,
+    start: async () => {
+      await kill();
+      await start();
+    },
+    stop,
+  };
+  return handle;
 }

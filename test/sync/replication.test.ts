@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { access, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { PeerStatus, SyncModule } from '../../src/sync/index.js';
+import { programConf } from '../helpers/supervisord.js';
+import { type SyncHost, startSyncHost } from '../helpers/sync-host.js';
+import { waitFor } from '../helpers/tmp.js';
+
+// Two loopback hosts, each a real supervisord and rsync daemon; roles set by the test.
+let a: SyncHost;
+let b: SyncHost;
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+const conf = (name: string, autostart = false) => programConf(name, { command: '/bin/sleep 1000', autostart });
+const peerOf = (m: SyncModule | undefined): PeerStatus => {
+  const p = m?.status().sets.apps?.peers[0];
+  assert.ok(p, 'a peer status');
+  return p;
+};
+async function stateOf(host: SyncHost, program: string): Promise<string | undefined> {
+  const infos = await host.sv.client().getAllProcessInfo();
+  return infos.find((i) => i.name === program)?.statename;
+}
+
+before(async () => {
+  [a, b] = await Promise.all([startSyncHost('hosta'), startSyncHost('hostb')]);
+  await writeFile(join(a.registry, 'billing.conf'), conf('billing'));
+  a.roles.set('apps', 'MASTER');
+  await a.startModule([b]);
+  await b.startModule([a]);
+});
+
+after(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+});
+
+test('the initial registry reaches the peer and is loaded there, not started', async () => {
+  await waitFor('billing.conf on the peer', () => exists(join(b.registry, 'billing.conf')));
+  assert.equal(await waitFor('billing loaded on the peer', () => stateOf(b, 'billing')), 'STOPPED');
+  assert.equal(await waitFor('billing started on the MASTER', async () => (await stateOf(a, 'billing')) === 'RUNNING' && 'RUNNING'), 'RUNNING');
+  await waitFor('the peer in sync', () => peerOf(a.module).state === 'in-sync');
+  assert.ok(peerOf(a.module).lastSuccessAt);
+});
+
+test('an add and a removal on the MASTER reach the peer; the MASTER starts and stops them', async () => {
+  await writeFile(join(a.registry, 'mailer.conf'), conf('mailer'));
+  assert.equal(await waitFor('mailer loaded on the peer', () => stateOf(b, 'mailer')), 'STOPPED');
+  await waitFor('mailer running on the MASTER', async () => (await stateOf(a, 'mailer')) === 'RUNNING');
+
+  // supzcli stop's effect on the registry: the conf leaves it.
+  await rm(join(a.registry, 'mailer.conf'));
+  await waitFor('mailer gone from the peer', async () => !(await exists(join(b.registry, 'mailer.conf'))) && (await stateOf(b, 'mailer')) === undefined);
+  await waitFor('mailer stopped and removed on the MASTER', async () => (await stateOf(a, 'mailer')) === undefined);
+  assert.equal(await stateOf(b, 'billing'), 'STOPPED', 'the peer started nothing');
+});
+
+test("a BACKUP's local change never reaches the MASTER", async () => {
+  await writeFile(join(b.registry, 'rogue.conf'), conf('rogue'));
+  // The peer takes its own change in (loaded, not started) ...
+  assert.equal(await waitFor('rogue loaded on the BACKUP', () => stateOf(b, 'rogue')), 'STOPPED');
+  await b.module?.idle();
+  // ... and pushes nothing: it is not MASTER.
+  assert.equal(peerOf(b.module).state, 'not-master');
+  assert.equal(peerOf(b.module).lastPush, null);
+  assert.equal(await exists(join(a.registry, 'rogue.conf')), false);
+  // The next push from the MASTER puts the peer's replica back in step.
+  await writeFile(join(a.registry, 'reports.conf'), conf('reports'));
+  await waitFor(
+    'rogue removed from the BACKUP by the MASTER',
+    async () => !(await exists(join(b.registry, 'rogue.conf'))) && (await stateOf(b, 'rogue')) === undefined,
+  );
+});
+
+test('a conf without autostart=false is reported and not loaded', async () => {
+  await writeFile(join(a.registry, 'eager.conf'), conf('eager', true));
+  await waitFor('eager.conf on the peer', () => exists(join(b.registry, 'eager.conf')));
+  const rejected = await waitFor('eager reported on the peer', () => b.module?.status().sets.apps?.rejected.find((r) => r.group === 'eager'));
+  assert.match(rejected.reason, /autostart/);
+  await waitFor('eager reported on the MASTER', () => a.module?.status().sets.apps?.rejected.some((r) => r.group === 'eager'));
+  assert.equal(await stateOf(a, 'eager'), undefined);
+  assert.equal(await stateOf(b, 'eager'), undefined);
+  await rm(join(a.registry, 'eager.conf'));
+});
+
+test('a peer that is down is retried with backoff and catches up when it returns', async () => {
+  await b.rsyncd.kill();
+  await writeFile(join(a.registry, 'offline.conf'), conf('offline'));
+  const down = await waitFor('the push to fail', () => {
+    const p = peerOf(a.module);
+    return p.state === 'retrying' && p.failures >= 2 && p;
+  });
+  assert.match(down.lastError?.message ?? '', /rsync exit 10/);
+  assert.ok(down.lagMs > 0);
+  await b.rsyncd.start();
+  await waitFor('offline.conf on the returned peer', () => exists(join(b.registry, 'offline.conf')), 15_000);
+  await waitFor('the peer in sync again', () => peerOf(a.module).state === 'in-sync' && peerOf(a.module).lagMs === 0);
+});
+
+test('pause holds changes (also across a restart) and resume pushes them', async () => {
+  await a.module?.pauseSync();
+  await writeFile(join(a.registry, 'held.conf'), conf('held'));
+  await waitFor('the change waiting', () => peerOf(a.module).state === 'paused' && peerOf(a.module).lagMs > 0);
+  await a.module?.idle();
+  assert.equal(await exists(join(b.registry, 'held.conf')), false);
+
+  await a.stopModule();
+  await a.startModule([b]);
+  assert.equal(a.module?.status().sets.apps?.paused, true, 'still paused after a restart');
+  await a.module?.idle();
+  assert.equal(await exists(join(b.registry, 'held.conf')), false);
+
+  await a.module?.resumeSync();
+  await waitFor('held.conf on the peer after resume', () => exists(join(b.registry, 'held.conf')));
+  assert.equal(a.module?.status().sets.apps?.paused, false);
+});
+
+test('split brain: a peer that also claims MASTER gets no push until it yields', async () => {
+  b.setRole('apps', 'MASTER');
+  await writeFile(join(a.registry, 'contested.conf'), conf('contested'));
+  const sb = await waitFor('the push refused', () => {
+    const p = peerOf(a.module);
+    return p.state === 'split-brain' && p;
+  });
+  assert.equal(sb.splitBrain?.peerNode, 'hostb');
+  assert.match(sb.lastError?.message ?? '', /split brain/);
+  assert.equal(await exists(join(b.registry, 'contested.conf')), false);
+
+  b.setRole('apps', 'BACKUP');
+  await waitFor('contested.conf on the peer once it yields', () => exists(join(b.registry, 'contested.conf')), 15_000);
+  assert.equal(peerOf(a.module).splitBrain, null);
+});
+
+test('becoming MASTER pushes in full; the old MASTER stops pushing', async () => {
+  a.setRole('apps', 'BACKUP');
+  b.setRole('apps', 'MASTER');
+  await writeFile(join(b.registry, 'takeover.conf'), conf('takeover'));
+  await waitFor('takeover.conf on the old MASTER', () => exists(join(a.registry, 'takeover.conf')));
+  await writeFile(join(a.registry, 'stale.conf'), conf('stale'));
+  await waitFor('stale loaded on the new BACKUP', () => stateOf(a, 'stale'));
+  await a.module?.idle();
+  assert.equal(peerOf(a.module).state, 'not-master');
+  assert.equal(await exists(join(b.registry, 'stale.conf')), false);
+});
