@@ -17,7 +17,8 @@ export class SyncModule implements AgentModule {
   async start(ctx: AgentContext): Promise<void> {
     const ha = ctx.cfg.ha;
     if (!ha) return;
-    const log = ctx.log.child({ module: 'sync' });
+    // The agent hands each module a logger that already names it.
+    const log = ctx.log;
     const pause = new PauseStore(pauseFile(ctx.cfg['state-dir']));
     await pause.load();
     this.pause = pause;

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { errorMessage } from '../errors.js';
 
 // What a peer's agent says about a set: its role, or why we could not ask.
@@ -9,29 +11,37 @@ export type PeerRole =
   | { kind: 'unknown'; error: string };
 
 // GET <agent-url>/v1/role?set=S with the cluster's bearer token → {"node","set","role"}.
-export async function peerRole(agentUrl: string, set: string, token: string | undefined, timeoutMs: number): Promise<PeerRole> {
+// NOTE: a fresh connection each time (no keep-alive pool): a pooled socket to an agent that has
+// restarted fails as if the peer were unreachable, and unreachable lets the push through.
+export function peerRole(agentUrl: string, set: string, token: string | undefined, timeoutMs: number): Promise<PeerRole> {
   const url = new URL('/v1/role', agentUrl);
   url.searchParams.set('set', set);
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(timeoutMs),
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', agent: false, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('error', (err) => resolve({ kind: 'unreachable', error: `${url.origin}: ${errorMessage(err)}` }));
+      res.on('end', () => resolve(parse(url.origin, res.statusCode ?? 0, body)));
     });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? errorMessage(err));
-    return { kind: 'unreachable', error: `${url.origin}: ${why}` };
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    return { kind: 'unknown', error: `${url.origin}: HTTP ${res.status}${res.status === 401 ? ' (check ha.agent.token-file on both nodes)' : ''}` };
-  }
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ kind: 'unreachable', error: `${url.origin}: ${err.code === 'ETIMEDOUT' ? err.message : (err.code ?? err.message)}` }),
+    );
+    req.end();
+  });
+}
+
+function parse(origin: string, status: number, body: string): PeerRole {
+  if (status !== 200) return { kind: 'unknown', error: `${origin}: HTTP ${status}${status === 401 ? ' (check ha.agent.token-file on both nodes)' : ''}` };
   try {
-    const body = (await res.json()) as { role?: unknown; node?: unknown };
-    if (typeof body.role !== 'string') return { kind: 'unknown', error: `${url.origin}: answer has no role` };
-    return { kind: 'role', role: body.role, node: typeof body.node === 'string' ? body.node : undefined };
+    const data = JSON.parse(body) as { role?: unknown; node?: unknown };
+    if (typeof data.role !== 'string') return { kind: 'unknown', error: `${origin}: answer has no role` };
+    return { kind: 'role', role: data.role, node: typeof data.node === 'string' ? data.node : undefined };
   } catch (err) {
-    return { kind: 'unknown', error: `${url.origin}: bad answer: ${errorMessage(err)}` };
+    return { kind: 'unknown', error: `${origin}: bad answer: ${errorMessage(err)}` };
   }
 }
