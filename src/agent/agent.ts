@@ -54,6 +54,7 @@ export class Agent {
       sets: this.sets,
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
+      settleMs: cfg.supervisor['wait-timeout-ms'],
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {

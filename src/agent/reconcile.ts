@@ -1,10 +1,11 @@
-import { effectiveRole, type HoldStore, setGroups, startAll, stopAll, trackFilePath, writeTrackFile } from '../ha/index.js';
+import { effectiveRole, type Group, type HoldStore, setGroups, startAll, stopAll, trackFilePath, writeTrackFile } from '../ha/index.js';
 import { pidFileAlive, vipPresent } from '../keepalived/index.js';
 import { scanRegistry } from '../registry/index.js';
 import { type ProcessInfo, type SupervisorClient, update } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
 import type { Role } from './module.js';
 import type { SetState, Transition } from './sets.js';
+import { registrySignature } from './signature.js';
 
 export interface ReconcileDeps {
   client: SupervisorClient;
@@ -13,6 +14,8 @@ export interface ReconcileDeps {
   sets: Map<string, SetState>;
   stateDir: string;
   pidFile: string;
+  // How long a start may take to settle (supervisor.wait-timeout-ms).
+  settleMs: number;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
 }
@@ -26,6 +29,10 @@ export class Reconciler {
   private vipRetries = 0;
   // The held role last logged per set, so a hold logs each transition once, not every pass.
   private heldLogged = new Map<string, Role>();
+  // The registry signature of each set at its last update().
+  private updatedSig = new Map<string, string>();
+  // The last process list read from supervisord (names rarely change; states are re-read).
+  private known: ProcessInfo[] | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   keepalived: { alive: boolean; pid?: number; why?: string } = { alive: false };
   passes = 0;
@@ -75,6 +82,11 @@ export class Reconciler {
   private async pass(trigger: string): Promise<void> {
     this.keepalived = await pidFileAlive(this.d.pidFile);
     let infos: ProcessInfo[] | undefined;
+    const getInfos = async () => {
+      infos ??= await this.d.client.getAllProcessInfo();
+      this.known = infos;
+      return infos;
+    };
     let waitingForVip = false;
     for (const set of this.d.sets.values()) {
       const t0 = performance.now();
@@ -85,38 +97,51 @@ export class Reconciler {
       if (set.desired === 'MASTER' && eff.role !== 'MASTER' && set.vipHere === false && this.keepalived.alive) waitingForVip = true;
       const hold = this.d.holds.heldBy(set.name);
       set.held = hold !== undefined;
-      const groups = setGroups(await scanRegistry([set.registry]));
       const changing = eff.role !== set.acted;
-      if (!hold) this.heldLogged.delete(set.name);
-      if (hold && changing) {
-        if (this.heldLogged.get(set.name) === eff.role) continue;
-        this.heldLogged.set(set.name, eff.role);
-        this.transition(set, trigger, eff.role, eff.why, t0, { started: [], stopped: [], failed: [] }, true);
+      if (hold) {
+        if (changing && this.heldLogged.get(set.name) !== eff.role) {
+          this.heldLogged.set(set.name, eff.role);
+          this.transition(set, trigger, eff.role, eff.why, t0, { started: [], stopped: [], failed: [] }, true);
+        }
         continue;
       }
-      let result = { started: [] as string[], stopped: [] as string[], failed: [] as { name: string; error: string }[] };
-      if (!hold && eff.role === 'MASTER') {
-        if (changing || infos === undefined || groups.some((g) => !infos?.some((p) => p.group === g.name))) {
-          const u = await update(
-            this.d.client,
-            groups.map((g) => g.name),
-          );
-          for (const p of u.problems) this.d.log.warn({ set: set.name, group: p.group }, `update: ${p.message}`);
-          if (u.added.length + u.changed.length + u.removed.length > 0 || infos === undefined) infos = await this.d.client.getAllProcessInfo();
-        }
-        result = await startAll(this.d.client, groups, infos ?? [], changing);
-      } else if (!hold && eff.role !== 'UNKNOWN') {
-        infos ??= await this.d.client.getAllProcessInfo();
-        result = await stopAll(this.d.client, groups, infos);
-      }
+      this.heldLogged.delete(set.name);
+      if (eff.role === 'UNKNOWN') continue;
+      const groups = setGroups(await scanRegistry([set.registry]));
+      // Becoming MASTER is the hot path: no fresh process list when the last one knows every group.
+      const hot = changing && eff.role === 'MASTER' && this.known !== undefined && groups.every((g) => this.known?.some((p) => p.group === g.name));
+      if (await this.syncRegistry(set.name, set.registry, groups, hot ? undefined : await getInfos())) infos = undefined;
+      const result =
+        eff.role === 'MASTER'
+          ? await startAll(this.d.client, groups, hot ? (this.known ?? []) : await getInfos(), { all: changing, settleMs: this.d.settleMs })
+          : await stopAll(this.d.client, groups, await getInfos());
       if (result.started.length + result.stopped.length > 0) infos = undefined;
-      if (changing && !hold && eff.role !== 'UNKNOWN') this.transition(set, trigger, eff.role, eff.why, t0, result, false);
+      if (changing) this.transition(set, trigger, eff.role, eff.why, t0, result, false);
       else if (result.started.length + result.stopped.length + result.failed.length > 0)
         this.transition(set, trigger, eff.role, `repair: ${eff.why}`, t0, result, false);
     }
-    infos ??= await this.d.client.getAllProcessInfo();
-    await this.observe(infos);
+    await this.observe(await getInfos());
     this.scheduleVipRetry(waitingForVip);
+  }
+
+  // update() for the set's groups when its registry changed since the last one, or (given the
+  // process list) when a group is not loaded. Starts nothing. Returns whether supervisord changed.
+  private async syncRegistry(name: string, registry: string, groups: Group[], infos: ProcessInfo[] | undefined): Promise<boolean> {
+    const sig = await registrySignature(registry);
+    const missing = infos !== undefined && groups.some((g) => !infos.some((p) => p.group === g.name));
+    if (sig === this.updatedSig.get(name) && !missing) return false;
+    try {
+      const u = await update(
+        this.d.client,
+        groups.map((g) => g.name),
+      );
+      for (const p of u.problems) this.d.log.warn({ set: name, group: p.group }, `update: ${p.message}`);
+      this.updatedSig.set(name, sig);
+      return u.added.length + u.changed.length + u.removed.length > 0;
+    } catch (err) {
+      this.d.log.error({ err, set: name }, `update of ${name} failed: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   // Counts each set's programs and writes its track file (1 when one is FATAL).
