@@ -1,6 +1,7 @@
 import { setGroups } from '../ha/index.js';
 import { scanRegistry } from '../registry/index.js';
 import type { Agent } from './agent.js';
+import type { AgentModule } from './module.js';
 import type { ControlRequest, ControlResponse } from './protocol.js';
 
 // Answers one control-socket request.
@@ -36,6 +37,8 @@ export async function handleControl(agent: Agent, req: ControlRequest): Promise<
       if (fatal) void agent.reconciler.kick('supervisord-event');
       return { ok: true };
     }
+    case 'sync':
+      return syncControl(agent, req.action, req.set);
     default:
       return { ok: false, error: `unknown op "${(req as { op: string }).op}"` };
   }
@@ -54,4 +57,20 @@ async function check(agent: Agent, name: string): Promise<ControlResponse> {
   const missing = [...groups].filter((g) => !infos.some((p) => p.group === g));
   if (bad.length + missing.length === 0) return { ok: true, healthy: true, role, why: `all ${infos.length} programs RUNNING` };
   return { ok: true, healthy: false, role, why: [...bad, ...missing.map((g) => `${g} not loaded`)].join(', ') };
+}
+
+// What the control socket needs of the sync module (src/sync/module.ts).
+interface SyncControl {
+  status(): unknown;
+  pauseSync(set?: string): Promise<unknown>;
+  resumeSync(set?: string): Promise<unknown>;
+}
+
+// supha sync status|pause|resume [--set S]
+async function syncControl(agent: Agent, action: 'status' | 'pause' | 'resume', set: string | undefined): Promise<ControlResponse> {
+  const mod = agent.modules.find((m) => m.name === 'sync') as (AgentModule & SyncControl) | undefined;
+  if (!mod) return { ok: false, error: 'replication is not running in this agent (no ha.service-sets?)' };
+  if (action === 'pause') return { ok: true, sync: await mod.pauseSync(set) };
+  if (action === 'resume') return { ok: true, sync: await mod.resumeSync(set) };
+  return { ok: true, sync: mod.status() };
 }

@@ -10,4 +10,10 @@ export interface ModuleEntry {
 
 // The agent runs these. Adding one is one entry here, e.g.
 //   { name: 'sync', enabled: (cfg) => Object.keys(cfg.ha?.peers ?? {}).length > 0, load: async (cfg) => (await import('../sync/module.js')).createSyncModule(cfg) },
-export const MODULES: ModuleEntry[] = [];
+export const MODULES: ModuleEntry[] = [
+  {
+    name: 'sync',
+    enabled: (cfg) => Object.keys(cfg.ha?.['service-sets'] ?? {}).length > 0,
+    load: async () => (await import('../sync/module.js')).createSyncModule(),
+  },
+];

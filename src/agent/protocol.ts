@@ -7,7 +7,8 @@ export type ControlRequest =
   | { op: 'release'; set?: string }
   | { op: 'check'; set: string }
   | { op: 'status' }
-  | { op: 'process'; events: ProcessEvent[] };
+  | { op: 'process'; events: ProcessEvent[] }
+  | { op: 'sync'; action: 'status' | 'pause' | 'resume'; set?: string };
 
 // A supervisord PROCESS_STATE event as `supha listen` forwards it.
 export interface ProcessEvent {

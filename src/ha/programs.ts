@@ -7,10 +7,21 @@ export interface Group {
 }
 
 // The supervisord groups a set's registry defines, by priority: a [group:x] owns its programs;
-// a program in no group is its own group.
+// a program in no group is its own group. Groups in autostartGroups() are left out: never loaded.
 export function setGroups(entries: readonly RegistryEntry[]): Group[] {
   const inGroup = new Set(entries.filter((e) => e.kind === 'group').flatMap((e) => e.programs));
-  return entries.filter((e) => e.kind !== 'eventlistener' && !(e.kind !== 'group' && inGroup.has(e.name))).map((e) => ({ name: e.name, priority: e.priority }));
+  const bad = new Set(autostartGroups(entries).map((r) => r.group));
+  return entries
+    .filter((e) => e.kind !== 'eventlistener' && !(e.kind !== 'group' && inGroup.has(e.name)) && !bad.has(e.name))
+    .map((e) => ({ name: e.name, priority: e.priority }));
+}
+
+// Groups with a program that lacks autostart=false: supervisord would start it on load, on
+// every node, so it is reported and not loaded (docs/replication.md).
+export function autostartGroups(entries: readonly RegistryEntry[]): { group: string; program: string; file: string }[] {
+  const eager = entries.filter((e) => (e.kind === 'program' || e.kind === 'fcgi-program') && e.autostart);
+  const owner = new Map(entries.filter((e) => e.kind === 'group').flatMap((g) => g.programs.map((p) => [p, g.name] as const)));
+  return eager.map((e) => ({ group: owner.get(e.name) ?? e.name, program: e.name, file: e.file }));
 }
 
 export interface ConvergeResult {

@@ -1,12 +1,13 @@
 import { basename } from 'node:path';
-import { errorMessage } from '../errors.js';
-import { type RegistryEntry, scanRegistry } from '../registry/index.js';
+import { autostartGroups, setGroups, startAll } from '../ha/index.js';
+import { scanRegistry } from '../registry/index.js';
 import { isFault, type SupervisorClient, update } from '../supervisor/index.js';
 
 // A registry conf that is reported and not loaded.
 export interface Rejected {
   file: string;
   group: string;
+  program: string;
   reason: string;
 }
 
@@ -20,43 +21,46 @@ export interface ApplyResult {
   problems: string[];
 }
 
+export interface ApplyOptions {
+  isMaster: () => boolean;
+  // How long a start may take to settle (supervisor.wait-timeout-ms).
+  settleMs: number;
+}
+
 // Makes supervisord match a set's registry (supervisorctl's update, limited to the set's groups:
 // those in the registry now and those it had before). A conf without autostart=false is reported
-// and not loaded: supervisord would start it on add, on every node. On the MASTER, what was added
-// or changed is started; elsewhere nothing is.
+// and not loaded. On the MASTER, what was added or changed is started; elsewhere nothing is.
 export async function applyRegistry(
   client: SupervisorClient,
   registry: string,
   known: ReadonlySet<string>,
-  isMaster: () => boolean,
+  opts: ApplyOptions,
 ): Promise<{ result: ApplyResult; groups: Set<string> }> {
   const entries = await scanRegistry([registry]);
-  const rejected: Rejected[] = entries
-    .filter((e) => e.autostart)
-    .map((e) => ({ file: basename(e.file), group: e.name, reason: 'autostart is not false: not loaded (set autostart=false; supha starts it on the MASTER)' }));
+  const rejected: Rejected[] = autostartGroups(entries).map((r) => ({
+    file: basename(r.file),
+    group: r.group,
+    program: r.program,
+    reason: 'autostart is not false: not loaded (set autostart=false; supha starts it on the MASTER)',
+  }));
   const bad = new Set(rejected.map((r) => r.group));
-  const good = entries.filter((e) => !bad.has(e.name));
-  const groups = new Set(good.map((e) => e.name));
-  const only = [...new Set([...known, ...groups])].filter((g) => !bad.has(g));
+  const groups = setGroups(entries);
+  const names = new Set(groups.map((g) => g.name));
+  const only = [...new Set([...known, ...names])].filter((g) => !bad.has(g));
   const result: ApplyResult = { at: new Date().toISOString(), added: [], changed: [], removed: [], started: [], rejected, problems: [] };
-  if (only.length === 0) return { result, groups };
+  if (only.length === 0) return { result, groups: names };
 
   const done = await updateTolerant(client, only);
   Object.assign(result, { added: done.added, changed: done.changed, removed: done.removed });
   result.problems.push(...done.problems.map((p) => `${p.group}: ${p.message}`));
-  if (isMaster()) {
-    const fresh = new Set([...done.added, ...done.changed]);
-    for (const e of good.filter((g: RegistryEntry) => fresh.has(g.name))) {
-      try {
-        await client.startProcessGroup(e.name, true);
-        result.started.push(e.name);
-      } catch (err) {
-        if (isFault(err, 'ALREADY_STARTED')) continue;
-        result.problems.push(`${e.name}: start failed: ${errorMessage(err)}`);
-      }
-    }
+  const fresh = new Set([...done.added, ...done.changed]);
+  if (opts.isMaster() && fresh.size > 0) {
+    const todo = groups.filter((g) => fresh.has(g.name));
+    const started = await startAll(client, todo, await client.getAllProcessInfo(), { all: false, settleMs: opts.settleMs });
+    result.started = started.started;
+    result.problems.push(...started.failed.map((f) => `${f.name}: start failed: ${f.error}`));
   }
-  return { result, groups };
+  return { result, groups: names };
 }
 
 // update() can race another update of the same groups (the agent's reconcile loop): a group

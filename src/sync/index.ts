@@ -2,6 +2,7 @@
 // its supervisord match the registry it holds. See docs/replication.md.
 export { type ApplyResult, applyRegistry, type Rejected } from './apply.js';
 export { backoffMs, SerialRunner } from './debounce.js';
+export { formatSyncStatus } from './format.js';
 export { createSyncModule, SyncModule, type SyncStatus } from './module.js';
 export { type PauseState, PauseStore, pauseFile } from './pause.js';
 export { PeerPusher, type PeerState, type PeerStatus } from './peer.js';

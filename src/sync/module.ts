@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { AgentContext, AgentModule } from '../agent/module.js';
+import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
 import { PauseStore, pauseFile } from './pause.js';
 import { type SetStatus, SetSync } from './set.js';
@@ -22,13 +24,14 @@ export class SyncModule implements AgentModule {
     const pause = new PauseStore(pauseFile(ctx.cfg['state-dir']));
     await pause.load();
     this.pause = pause;
-    const token = await readToken(ha.agent['token-file']);
+    const token = await readToken(tokenFilePath(ctx.cfg));
+    const at = (p: string | undefined) => (p === undefined ? undefined : resolve(dirname(ctx.cfg.configPath), p));
     const s = ha.sync;
     const peers = Object.entries(ha.peers)
       .filter(([, p]) => p['sync-target'] !== undefined)
       .map(([name, p]) => ({
         peer: name,
-        target: { target: p['sync-target'] ?? '', sshOptions: p['ssh-options'], passwordFile: p['password-file'] },
+        target: { target: p['sync-target'] ?? '', sshOptions: p['ssh-options'], passwordFile: at(p['password-file']) },
         agentUrl: p['agent-url'],
         token,
         debounceMs: s['debounce-ms'],
@@ -49,6 +52,7 @@ export class SyncModule implements AgentModule {
         debounceMs: s['debounce-ms'],
         retryMinMs: s['retry-min-ms'],
         retryMaxMs: s['retry-max-ms'],
+        settleMs: ctx.cfg.supervisor['wait-timeout-ms'],
         peers,
       });
       this.sets.set(set, sync);

@@ -29,6 +29,7 @@ export interface SetSyncOptions {
   debounceMs: number;
   retryMinMs: number;
   retryMaxMs: number;
+  settleMs: number;
   peers: Omit<PeerPusherOptions, 'set' | 'registry' | 'isMaster' | 'isPaused' | 'log'>[];
 }
 
@@ -100,7 +101,7 @@ export class SetSync {
   private async apply(): Promise<void> {
     const { o } = this;
     try {
-      const { result, groups } = await applyRegistry(o.client, o.registry, this.known, () => o.roleOf() === 'MASTER');
+      const { result, groups } = await applyRegistry(o.client, o.registry, this.known, { isMaster: () => o.roleOf() === 'MASTER', settleMs: o.settleMs });
       this.known = groups;
       this.lastApply = result;
       this.applyFailures = 0;

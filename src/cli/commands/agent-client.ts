@@ -6,7 +6,8 @@ import type { Io } from '../io.js';
 
 type Common = { config?: string | undefined };
 
-async function ask(args: Common, io: Io, req: ControlRequest, timeoutMs = 5_000): Promise<ControlResponse & { ok: true }> {
+// One request to the running agent over its control socket; a refusal becomes a one-line error.
+export async function ask(args: Common, io: Io, req: ControlRequest, timeoutMs = 5_000): Promise<ControlResponse & { ok: true }> {
   const cfg = await loadConfig(args.config, io.env);
   if (!cfg.ha) throw new UsageError(`${cfg.configPath}: no "ha" section, so no agent`);
   let res: ControlResponse;

@@ -67,4 +67,14 @@ export const commands: CommandEntry[] = [
     builder: (y) => y.option('log-file', { type: 'string', describe: 'log here instead of stderr' }),
     run: async (a: Args, io) => (await import('./listen.js')).listenCommand(a, io),
   },
+  {
+    command: 'sync <action>',
+    describe: 'registry replication: status, pause (pushes wait), resume (push what waited)',
+    builder: (y) =>
+      y
+        .positional('action', { choices: ['status', 'pause', 'resume'], demandOption: true })
+        .option('set', { type: 'string', describe: 'pause or resume one service set (default: all)' })
+        .option('json', { type: 'boolean', describe: 'print JSON' }),
+    run: async (a: Args, io) => (await import('./sync.js')).syncCommand(a as any, io),
+  },
 ];
