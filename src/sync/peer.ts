@@ -43,6 +43,8 @@ export interface PeerPusherOptions {
 export class PeerPusher {
   private readonly runner: SerialRunner;
   private pendingSince: number | undefined;
+  // The oldest change the push in flight carries (still lag until it lands).
+  private carrying: number | undefined;
   private failures = 0;
   private notBefore = 0;
   private abort: AbortController | undefined;
@@ -102,7 +104,7 @@ export class PeerPusher {
       target: o.target.target,
       state,
       ...this.last,
-      lagMs: this.pendingSince === undefined ? 0 : Date.now() - this.pendingSince,
+      lagMs: Date.now() - Math.min(this.pendingSince ?? Date.now(), this.carrying ?? Date.now()),
       failures: this.failures,
       nextRetryAt: retrying ? new Date(this.notBefore).toISOString() : null,
     };
@@ -118,6 +120,16 @@ export class PeerPusher {
     if (o.isPaused() || this.pendingSince === undefined) return;
     const waitingSince = this.pendingSince;
     this.pendingSince = undefined;
+    this.carrying = waitingSince;
+    try {
+      await this.attempt(waitingSince);
+    } finally {
+      this.carrying = undefined;
+    }
+  }
+
+  private async attempt(waitingSince: number): Promise<void> {
+    const { o } = this;
     const at = new Date().toISOString();
 
     const refused = await this.splitBrain();

@@ -85,6 +85,13 @@ export async function pushRegistry(registry: string, set: string, peer: PushTarg
     const meaning = EXIT_MEANING[res.exitCode] ?? 'failed';
     return { ok: false, exitCode: res.exitCode, durationMs, vanished: false, error: `rsync exit ${res.exitCode} (${meaning})${said ? `: ${said}` : ''}` };
   } catch (err) {
-    return { ok: false, exitCode: -1, durationMs: performance.now() - started, vanished: false, error: errorMessage(err) };
+    // run() names the whole command line; the target and what happened say enough here.
+    const msg = errorMessage(err);
+    const why = msg.includes(': timed out after')
+      ? `timed out after ${opts.timeoutMs + 2_000} ms (peer unreachable?)`
+      : msg.includes(': cancelled')
+        ? 'cancelled'
+        : msg;
+    return { ok: false, exitCode: -1, durationMs: performance.now() - started, vanished: false, error: `rsync to ${peer.target}: ${why}` };
   }
 }
