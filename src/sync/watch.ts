@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { isRegistryFile } from '../registry/index.js';
 
@@ -18,6 +18,16 @@ export async function watchRegistry(dir: string, onChange: (file: string) => voi
     ignored: (path) => resolve(path) !== root && !isRegistryFile(basename(path)),
   });
   for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (path: string) => onChange(path));
+  // NOTE: chokidar drops a file's change events that follow another within 5 ms (and 50 ms for
+  // 'change'): a conf rewritten as truncate+write can end with no event after the write, so the
+  // last push would carry the truncated file. Every raw fs.watch event counts too; the pushers
+  // collapse them.
+  watcher.on('raw', (_event, name, details) => {
+    const watched = (details as { watchedPath?: string } | undefined)?.watchedPath ?? root;
+    if (!name) return;
+    const file = watched === root ? join(root, name) : resolve(watched);
+    if (dirname(file) === root && isRegistryFile(basename(file))) onChange(file);
+  });
   await new Promise<void>((ready, fail) => {
     watcher.once('ready', ready);
     watcher.once('error', fail);
