@@ -50,7 +50,8 @@ export const commands: CommandEntry[] = [
     builder: (y) =>
       y
         .option('upgrade', { type: 'boolean', describe: "run the standby group's upgrade-cmd first" })
-        .option('keep-old', { type: 'boolean', describe: 'leave the old group running for a fast rollback' }),
+        .option('keep-old', { type: 'boolean', describe: 'leave the old group running for a fast rollback' })
+        .option('recover', { type: 'boolean', describe: 'only finish or roll back an interrupted switch' }),
     run: async (a: Args, io) => (await import('./switch.js')).switchCommand(a, io),
   },
   {
