@@ -14,10 +14,13 @@ export interface NodeAction {
 
 const restartsPath = (ctx: NodeCtx) => join(ctx.cfg['state-dir'], 'node-restarts.json');
 
-async function readRestarts(ctx: NodeCtx): Promise<Record<string, number>> {
+// Per node: when supha last restarted it, and whether it has been seen running since.
+type Restarts = Record<string, { at: number; up: boolean }>;
+
+async function readRestarts(ctx: NodeCtx): Promise<Restarts> {
   const text = await readFile(restartsPath(ctx), 'utf8').catch(() => '{}');
   try {
-    return JSON.parse(text) as Record<string, number>;
+    return JSON.parse(text) as Restarts;
   } catch {
     return {};
   }
@@ -25,7 +28,8 @@ async function readRestarts(ctx: NodeCtx): Promise<Record<string, number>> {
 
 // Brings a group's nodes up. A node that is just not running is started. A `dead` node is
 // restarted within bounds: `reboot-count` per node, a backoff doubling from
-// restart-backoff-ms, at most max-restarts (then it is left dead and reported). With onlyDead
+// restart-backoff-ms (and start-grace-ms while it has not come up since), at most max-restarts
+// (then it is left dead and reported). With onlyDead
 // (the agent), nodes that are not dead are left alone.
 export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDead: boolean; now?: number }): Promise<NodeAction[]> {
   const h = nginxOf(ctx.cfg).health;
@@ -36,8 +40,13 @@ export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDea
   for (const ref of listNodes(ctx.cfg, group)) {
     const cur = health[ref.name] ?? freshHealth(ref.node['health-check-url']);
     const count = cur['reboot-count'];
-    const last = restarts[ref.name] ?? 0;
+    const rec = restarts[ref.name] ?? { at: 0, up: true };
+    const last = rec.at;
     try {
+      if (cur.status === 'running' && !rec.up) {
+        rec.up = true;
+        await writeJsonAtomic(restartsPath(ctx), restarts);
+      }
       if (cur.status !== 'dead') {
         if (cur.status === 'running' && count > 0 && now - last >= h['restart-reset-ms']) {
           await updateHealth(ctx.cfg, (f) => {
@@ -58,12 +67,13 @@ export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDea
         out.push({ node: ref.name, action: 'gave-up', detail: `${count} restarts used (max-restarts ${h['max-restarts']})` });
         continue;
       }
-      const wait = count === 0 ? 0 : h['restart-backoff-ms'] * 2 ** (count - 1);
+      let wait = count === 0 ? 0 : h['restart-backoff-ms'] * 2 ** (count - 1);
+      if (!rec.up) wait = Math.max(wait, h['start-grace-ms']);
       if (now - last < wait) {
         out.push({ node: ref.name, action: 'waiting', detail: `next restart in ${Math.ceil((last + wait - now) / 1000)}s` });
         continue;
       }
-      restarts[ref.name] = now;
+      restarts[ref.name] = { at: now, up: false };
       await writeJsonAtomic(restartsPath(ctx), restarts);
       // Counted before it runs, so a restart that hangs or crashes us still counts. The node
       // gets fail-threshold checks again before it can be dead again.

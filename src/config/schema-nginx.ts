@@ -23,6 +23,9 @@ export const healthSchema = z.strictObject({
   concurrency: z.number().int().positive().default(8),
   'max-restarts': z.number().int().nonnegative().default(3),
   'restart-backoff-ms': z.number().int().nonnegative().default(5_000),
+  // After supha (re)starts a node, it is not restarted again before this long unless it has
+  // answered 200 since (slow starters are not killed while they boot).
+  'start-grace-ms': z.number().int().nonnegative().default(60_000),
   // A node healthy this long after its last restart gets its reboot-count back to 0.
   'restart-reset-ms': z.number().int().nonnegative().default(600_000),
 });

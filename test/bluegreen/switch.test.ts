@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { childPids } from '../../src/nginx/index.js';
-import { type Rig, type RigOptions, startRig } from '../helpers/bluegreen.js';
-import { SUPHA_BIN, supha } from '../helpers/cli.js';
+import { type Rig, type RigOptions, spawnUntil, startRig } from '../helpers/bluegreen.js';
+import { supha } from '../helpers/cli.js';
 import { get, startLoad } from '../helpers/load.js';
 import { waitFor } from '../helpers/tmp.js';
 
@@ -29,39 +28,34 @@ async function rigWithPrimaryUp(opts: RigOptions = {}): Promise<Rig> {
 
 const state = async (r: Rig, name: string) => (await r.sv.client().getProcessInfo(name)).statename;
 const roles = async (r: Rig) => JSON.parse(await readFile(join(r.runtimeDir, 'node-group-status.json'), 'utf8'));
-const exists = (p: string) => stat(p).then(
-  () => true,
-  () => false,
-);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 const seedRoles = (primary: string, standby: string) => ({
   standby: { 'group-name': standby, nodes: [`${standby === 'group1' ? 'g1' : 'g2'}`, `${standby === 'group1' ? 'g1' : 'g2'}-backup`] },
   primary: { 'group-name': primary, nodes: [`${primary === 'group1' ? 'g1' : 'g2'}`, `${primary === 'group1' ? 'g1' : 'g2'}-backup`] },
 });
-
-// Runs supha in the background and resolves when its stdout matches `re`.
-function spawnUntil(args: string[], re: RegExp) {
-  const child = spawn(process.execPath, [SUPHA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const seen = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += String(d);
-      if (re.test(out)) resolve(out);
-    });
-    child.once('exit', (code) => reject(new Error(`supha exited ${code} before ${re}: ${out}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, seen, exited };
-}
 
 describe('supha switch (real nginx, real supervisord)', () => {
   test('a switch under load: no failed Connection: close request; then rollback', async () => {
     const r = await rigWithPrimaryUp();
     const load = startLoad(r.nginx.url, { clients: 4, keepAlive: false, maxSeconds: 120 });
     const sw = await supha(['switch', '--config', r.cfgPath]);
-    await waitFor('some requests after the switch', () => (load.snapshot().bodies['v2'] ?? 0) > 20);
+    await waitFor('some requests after the switch', () => (load.snapshot().bodies.v2 ?? 0) > 20);
     const got = await load.stop();
     assert.equal(sw.code, 0, sw.stderr + sw.stdout);
-    const order = ['switch: group1 (primary) -> group2', 'start group2', 'health gate', 'swap roles', 'upstream jetty -> group2', 'verify for', 'drain', 'done: group2 is primary'];
+    const order = [
+      'switch: group1 (primary) -> group2',
+      'start group2',
+      'health gate',
+      'swap roles',
+      'upstream jetty -> group2',
+      'verify for',
+      'drain',
+      'done: group2 is primary',
+    ];
     let at = -1;
     for (const s of order) {
       const i = sw.stdout.indexOf(s);
@@ -70,7 +64,7 @@ describe('supha switch (real nginx, real supervisord)', () => {
     }
     assert.match(sw.stdout, /^\[ +\d+\.\d\ds\] /m);
     assert.equal(got.failed, 0, JSON.stringify(got));
-    assert.ok((got.bodies['v1'] ?? 0) > 0 && (got.bodies['v2'] ?? 0) > 0, JSON.stringify(got.bodies));
+    assert.ok((got.bodies.v1 ?? 0) > 0 && (got.bodies.v2 ?? 0) > 0, JSON.stringify(got.bodies));
     assert.deepEqual(await roles(r), seedRoles('group2', 'group1'));
     assert.deepEqual(Object.keys(await roles(r)), ['standby', 'primary']);
     assert.equal((await get(r.nginx.url)).body, 'v2\n');

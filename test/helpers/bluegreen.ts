@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderUpstream } from '../../src/nginx/index.js';
-import { ROOT } from './cli.js';
+import { ROOT, SUPHA_BIN } from './cli.js';
 import { type Nginx, startNginx } from './nginx.js';
 import { type Supervisord, startSupervisord } from './supervisord.js';
 import { freePort, writeJson } from './tmp.js';
@@ -123,4 +124,19 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   };
   await rig.writeConfig();
   return rig;
+}
+
+// Runs supha in the background and resolves when its stdout matches `re`.
+export function spawnUntil(args: string[], re: RegExp) {
+  const child = spawn(process.execPath, [SUPHA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const seen = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += String(d);
+      if (re.test(out)) resolve(out);
+    });
+    child.once('exit', (code) => reject(new Error(`supha exited ${code} before ${re}: ${out}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, seen, exited };
 }
