@@ -1,4 +1,4 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
@@ -33,6 +33,7 @@ export async function lockHolder(cfg: Config): Promise<number | undefined> {
 // holder is dead is taken over.
 export async function takeLock(cfg: Config, what: string): Promise<Lock> {
   const path = lockPath(cfg);
+  await mkdir(cfg['state-dir'], { recursive: true });
   let stale = false;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -8,6 +8,7 @@ import { nginxOf } from '../health/round.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { run, splitCommand } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
+import { type TestOutcome, testWithCopy } from './testconf.js';
 import { childPids, masterPid } from './workers.js';
 
 // Where the live upstream file is and how Nginx is tested and reloaded.
@@ -68,7 +69,7 @@ export async function recoverInterruptedTest(t: NginxTarget, log: Logger): Promi
   return true;
 }
 
-// Puts `text` live: candidate beside the live file, nginx -t with it in place, reload, verify.
+// Puts `text` live: candidate beside the live file, nginx -t on it, atomic rename, reload, verify.
 // The file it replaces is kept as `.last-good`; on any failure it goes back (and Nginx is
 // reloaded when it had been). Same text as live: nothing happens.
 export async function installUpstream(t: NginxTarget, text: string, log: Logger): Promise<InstallResult> {
@@ -83,20 +84,17 @@ export async function installUpstream(t: NginxTarget, text: string, log: Logger)
     else await writeFileAtomic(t.live, previous);
   };
 
-  // NOTE: nginx -t tests the whole config, which includes the live path, so the candidate is
-  // swapped in for the test only; Nginx never loads it unless the test passes.
-  await writeFileAtomic(testingMark(t), '');
-  await rename(candidatePath(t), t.live);
-  const [file, args] = splitCommand(t.testCmd);
-  const test = await run(file, args, { reject: false, timeoutMs: 30_000 }).catch((err: unknown) => ({ exitCode: -1, stderr: errorMessage(err), stdout: '' }));
-  if (test.exitCode !== 0) {
+  const test = await testCandidate(t);
+  if (!test.ok) {
     await writeFileAtomic(rejectedPath(t), text);
-    await putBack();
+    if (test.how === 'swap') await putBack();
     await rm(testingMark(t), { force: true });
-    const said = (test.stderr || test.stdout).split('\n').filter((l) => /emerg|error|failed/i.test(l))[0] ?? test.stderr.trim();
+    await rm(candidatePath(t), { force: true });
+    const said = test.said.split('\n').filter((l) => /emerg|error|failed/i.test(l))[0] ?? test.said.trim();
     log.error({ live: t.live, said }, 'nginx -t rejected the new upstream; live file unchanged');
     throw new UserError(`nginx -t rejected the new upstream (kept as ${rejectedPath(t)}): ${said.trim()}`);
   }
+  if (test.how === 'copy') await rename(candidatePath(t), t.live);
   await rm(testingMark(t), { force: true });
 
   try {
@@ -112,6 +110,20 @@ export async function installUpstream(t: NginxTarget, text: string, log: Logger)
     log.error({ err, live: t.live }, `reload failed; last good upstream put back, ${again}`);
     throw new UserError(`nginx reload: ${errorMessage(err)}; last good upstream put back, ${again}`);
   }
+}
+
+// Tests the candidate: through a copy of the main conf when it includes the live path
+// literally (the live file is never touched), else with the candidate swapped in for the test.
+async function testCandidate(t: NginxTarget): Promise<TestOutcome> {
+  const copied = await testWithCopy(t.testCmd, t.live, candidatePath(t));
+  if (copied) return copied;
+  // NOTE: nginx -t tests the whole config, which includes the live path (by a glob, say), so
+  // the candidate is renamed over it for the test; Nginx never loads it unless the test passes.
+  await writeFileAtomic(testingMark(t), '');
+  await rename(candidatePath(t), t.live);
+  const [file, args] = splitCommand(t.testCmd);
+  const r = await run(file, args, { reject: false, timeoutMs: 30_000 }).catch((err: unknown) => ({ exitCode: -1, stderr: errorMessage(err), stdout: '' }));
+  return { ok: r.exitCode === 0, said: r.stderr || r.stdout, how: 'swap' };
 }
 
 // Runs the reload command and waits until it really took: new worker pids under the master

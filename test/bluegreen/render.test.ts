@@ -69,22 +69,36 @@ describe('nodes check and upstream render (real nginx, real supervisord)', () =>
     assert.deepEqual(await childPids(rig.nginx.pid), before);
   });
 
-  test('a candidate that fails nginx -t never goes live', async () => {
+  test('a candidate that fails nginx -t never goes live: the live file is never touched', async () => {
     const live = await readFile(rig.nginx.upstreamPath, 'utf8');
     const workers = await childPids(rig.nginx.pid);
     await rig.writeConfig((c) => {
       c.nginx.upstream['node-group'].group1.nodes.g1['upstream-url'] = 'no-such-host.invalid:8080';
     });
+    // Watch the live file for the whole render: nginx.conf includes it by name, so the candidate
+    // is tested through a copy of nginx.conf and never sits at the live path.
+    let watching = true;
+    const seen = new Set<string>();
+    const watcher = (async () => {
+      while (watching) {
+        seen.add(await readFile(rig.nginx.upstreamPath, 'utf8').catch(() => '(missing)'));
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
     try {
       const r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+      watching = false;
+      await watcher;
       assert.equal(r.code, 1);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, /nginx -t rejected the new upstream .*host not found/);
+      assert.deepEqual([...seen], [live]);
       assert.equal(await readFile(rig.nginx.upstreamPath, 'utf8'), live);
       assert.match(await readFile(`${rig.nginx.upstreamPath}.rejected`, 'utf8'), /no-such-host\.invalid/);
       assert.deepEqual(await childPids(rig.nginx.pid), workers, 'nginx was not reloaded');
       assert.equal((await get(rig.nginx.url)).body, 'v1\n');
     } finally {
+      watching = false;
       await rig.writeConfig((c) => {
         c.nginx.upstream['node-group'].group1.nodes.g1['upstream-url'] = `127.0.0.1:${rig.ports.g1}`;
       });
@@ -121,5 +135,43 @@ describe('nodes check and upstream render (real nginx, real supervisord)', () =>
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stdout, /g2 +stopped/);
     assert.equal((await rig.sv.client().getProcessInfo('g2')).statename, 'STOPPED');
+  });
+});
+
+describe('upstream render when nginx.conf includes conf.d/*.conf', () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ glob: true });
+    await rig.sv.client().startProcess('g1');
+    await rig.sv.client().startProcess('g1-backup');
+  });
+  after(async () => rig?.stop());
+
+  test('a failing candidate is swapped in only for nginx -t and put back; a good one goes live', async () => {
+    const live = await readFile(rig.nginx.upstreamPath, 'utf8');
+    const workers = await childPids(rig.nginx.pid);
+    await rig.writeConfig((c) => {
+      c.nginx.upstream['node-group'].group1.nodes.g1['upstream-url'] = 'no-such-host.invalid:8080';
+    });
+    let r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /nginx -t rejected the new upstream .*host not found/);
+    assert.equal(await readFile(rig.nginx.upstreamPath, 'utf8'), live);
+    assert.deepEqual(await childPids(rig.nginx.pid), workers, 'nginx was not reloaded');
+    // The candidate and the test mark are gone; nginx -t passes on what is live.
+    const dir = rig.nginx.upstreamPath.slice(0, rig.nginx.upstreamPath.lastIndexOf('/'));
+    const { readdir } = await import('node:fs/promises');
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.candidate') || f.endsWith('.testing')),
+      [],
+    );
+    await rig.writeConfig((c) => {
+      c.nginx.upstream['node-group'].group1.nodes.g1['upstream-url'] = `127.0.0.1:${rig.ports.g1}`;
+      c.nginx.upstream.keepalive = 4;
+    });
+    r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await readFile(rig.nginx.upstreamPath, 'utf8'), /keepalive 4;/);
+    assert.notDeepEqual(await childPids(rig.nginx.pid), workers, 'reloaded');
   });
 });

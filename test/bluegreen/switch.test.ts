@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { childPids } from '../../src/nginx/index.js';
 import { type Rig, type RigOptions, spawnUntil, startRig } from '../helpers/bluegreen.js';
-import { supha } from '../helpers/cli.js';
+import { ROOT, supha } from '../helpers/cli.js';
 import { get, startLoad } from '../helpers/load.js';
 import { waitFor } from '../helpers/tmp.js';
 
@@ -153,5 +153,49 @@ describe('supha switch (real nginx, real supervisord)', () => {
     assert.match(second.stderr, new RegExp(`switch refused: a switch or upstream render is running \\(pid ${run.child.pid}`));
     await run.exited;
     assert.equal(run.child.exitCode, 0);
+  });
+
+  test('nodes run by start-cmd/stop-cmd scripts (no supervisord)', async () => {
+    const r = await rigWithPrimaryUp();
+    const ctl = join(ROOT, 'test/fixtures/node-ctl.sh');
+    const pidFiles = ['g2', 'g2-backup'].map((n) => join(r.stateDir, `${n}.pid`));
+    await r.writeConfig((c) => {
+      for (const [i, n] of ['g2', 'g2-backup'].entries()) {
+        const node = c.nginx.upstream['node-group'].group2.nodes[n];
+        delete node['supervisor-program'];
+        node['start-cmd'] = `/bin/sh ${ctl} start ${pidFiles[i]} ${r.ports[n]} "v2 ${n}"`;
+        node['stop-cmd'] = `/bin/sh ${ctl} stop ${pidFiles[i]}`;
+      }
+    });
+    try {
+      const sw = await supha(['switch', '--keep-old', '--config', r.cfgPath]);
+      assert.equal(sw.code, 0, sw.stderr + sw.stdout);
+      assert.equal((await get(r.nginx.url)).body, 'v2 g2\n');
+      assert.equal(await state(r, 'g1'), 'RUNNING', '--keep-old left group1 warm');
+      const pid = Number(await readFile(pidFiles[0]!, 'utf8'));
+      const rb = await supha(['rollback', '--config', r.cfgPath]);
+      assert.equal(rb.code, 0, rb.stderr + rb.stdout);
+      assert.match(rb.stdout, /start group1: \(all already up\)/);
+      assert.equal((await get(r.nginx.url)).body, 'v1\n');
+      assert.ok(!(await exists(pidFiles[0]!)), 'stop-cmd ran');
+      await waitFor('g2 to exit', () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+    } finally {
+      for (const f of pidFiles) {
+        const pid = Number(await readFile(f, 'utf8').catch(() => '0'));
+        try {
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await rm(f, { force: true });
+      }
+    }
   });
 });

@@ -25,6 +25,8 @@ export interface RigOptions {
   switch?: Record<string, unknown>;
   // First content of the live upstream file (default: group1 rendered).
   upstreamText?: string;
+  // nginx.conf includes conf.d/*.conf rather than the upstream file by name.
+  glob?: boolean;
 }
 
 export interface Rig {
@@ -91,7 +93,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const initial = opts.upstreamText ?? renderUpstream(config.nginx, 'group1', {});
   let nginx: Nginx;
   try {
-    nginx = await startNginx({ upstreamName: 'jetty', upstreamText: initial });
+    nginx = await startNginx({ upstreamName: 'jetty', upstreamText: initial, glob: !!opts.glob });
   } catch (err) {
     await sv.stop();
     throw err;

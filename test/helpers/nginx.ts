@@ -9,6 +9,9 @@ export interface NginxOptions {
   upstreamText: string;
   dir?: string;
   workers?: number;
+  // Keep the upstream in DIR/conf.d/ and include `conf.d/*.conf` (Debian's layout) instead of
+  // including the file by name.
+  glob?: boolean;
 }
 
 export interface Nginx {
@@ -32,9 +35,10 @@ export async function startNginx(opts: NginxOptions): Promise<Nginx> {
   const tmp = opts.dir ? { dir: opts.dir, cleanup: async () => {} } : await tempDir('supha-nginx-');
   const dir = tmp.dir;
   await mkdir(join(dir, 'tmp'), { recursive: true });
+  await mkdir(join(dir, 'conf.d'), { recursive: true });
   const port = await freePort();
   const confPath = join(dir, 'nginx.conf');
-  const upstreamPath = join(dir, 'upstream.conf');
+  const upstreamPath = opts.glob ? join(dir, 'conf.d', 'upstream.conf') : join(dir, 'upstream.conf');
   const pidFile = join(dir, 'nginx.pid');
   const errorLogPath = join(dir, 'error.log');
   await writeFile(upstreamPath, opts.upstreamText);
@@ -53,7 +57,7 @@ http {
   fastcgi_temp_path ${dir}/tmp/fastcgi;
   uwsgi_temp_path ${dir}/tmp/uwsgi;
   scgi_temp_path ${dir}/tmp/scgi;
-  include ${upstreamPath};
+  include ${opts.glob ? join(dir, 'conf.d', '*.conf') : upstreamPath};
   server {
     listen 127.0.0.1:${port};
     keepalive_requests 100000;
