@@ -5,6 +5,8 @@ export const EXIT = {
   FAILED: 1,
   USAGE: 2,
   NOT_RUNNING: 3,
+  // supha notify/hold/release/check: no agent answers on the control socket.
+  NO_AGENT: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
