@@ -79,8 +79,10 @@ for _ in $(seq 50); do [ "$(through)" = v1 ] && break; sleep 0.1; done
 
 say "blue/green: nginx on 127.0.0.1:$PN in front of group1 (primary) and group2 (standby)"
 bg nodes check
-say "render the primary group's upstream: the same as live, so nothing is reloaded"
+say "render the primary group's upstream: nginx -t on a copy of nginx.conf, install, reload, verify"
 bg upstream render --print
+say "render again: the same as live, so nothing is reloaded"
+bg upstream render
 echo "through nginx: $(through)"
 
 say "supha switch: start group2, health gate, swap, reload, verify, drain, stop group1"
