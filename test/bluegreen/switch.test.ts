@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { childPids } from '../../src/nginx/index.js';
@@ -197,5 +197,39 @@ describe('supha switch (real nginx, real supervisord)', () => {
         await rm(f, { force: true });
       }
     }
+  });
+
+  test('switch --upgrade runs the upgrade command first; a failing one changes nothing', async () => {
+    const r = await rigWithPrimaryUp();
+    await mkdir(r.stateDir, { recursive: true });
+    const current = join(r.stateDir, 'g2-release');
+    await writeFile(current, 'v2\n');
+    await writeFile(join(r.stateDir, 'release-v3'), 'v3\n');
+    // g2 reads its version from the release file when it starts.
+    await r.sv.writeProgram('g2', { command: `${process.execPath} ${join(ROOT, 'test/fixtures/backend.mjs')} ${r.ports.g2} @${current}`, stopwaitsecs: 5 });
+    await r.sv.client().reloadConfig();
+    await r.sv
+      .client()
+      .stopProcessGroup('g2')
+      .catch(() => {});
+    await r.sv.client().removeProcessGroup('g2');
+    await r.sv.client().addProcessGroup('g2');
+
+    await r.writeConfig((c) => {
+      c.nginx.upstream['node-group'].group2['upgrade-cmd'] = '/bin/false';
+    });
+    let sw = await supha(['switch', '--upgrade', '--config', r.cfgPath]);
+    assert.equal(sw.code, 1, sw.stdout);
+    assert.match(sw.stderr, /switch failed at step "upgrade group2: stop its nodes, run \/bin\/false": .*exit 1; rolled back to group1/);
+    assert.equal((await get(r.nginx.url)).body, 'v1\n');
+    assert.equal(await state(r, 'g2'), 'STOPPED');
+
+    await r.writeConfig((c) => {
+      c.nginx.upstream['node-group'].group2['upgrade-cmd'] = `/bin/cp ${join(r.stateDir, 'release-v3')} ${current}`;
+    });
+    sw = await supha(['switch', '--upgrade', '--config', r.cfgPath]);
+    assert.equal(sw.code, 0, sw.stderr + sw.stdout);
+    assert.equal((await get(r.nginx.url)).body, 'v3\n');
+    assert.equal(await state(r, 'g1'), 'STOPPED');
   });
 });
