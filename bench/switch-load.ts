@@ -49,6 +49,7 @@ const median = (xs: number[]) => {
 
 async function main() {
   const rig = await startRig({
+    nginxWorkers: Number(process.env.NGINX_WORKERS ?? 2),
     switch: { 'health-passes': 2, 'health-deadline-ms': 20_000, 'verify-window-ms': 500, 'drain-ms': 1_000, 'check-interval-ms': 100 },
   });
   const threads: LoadThread[] = [];

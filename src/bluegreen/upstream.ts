@@ -17,6 +17,7 @@ export async function renderGroup(cfg: Config, group: string, log: Logger, opts:
   const nginx = nginxOf(cfg);
   const health = await readHealth(cfg);
   if (!opts.force && healthyPrimaries(nginx, group, health).length === 0) {
+    log.warn({ group }, 'upstream render refused: no healthy non-backup node');
     throw new UserError(`group ${group} has no healthy non-backup node (all dead in node-health-status.json); not rendering (--force to render anyway)`);
   }
   const text = renderUpstream(nginx, group, health);

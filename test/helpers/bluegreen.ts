@@ -27,6 +27,7 @@ export interface RigOptions {
   upstreamText?: string;
   // nginx.conf includes conf.d/*.conf rather than the upstream file by name.
   glob?: boolean;
+  nginxWorkers?: number;
 }
 
 export interface Rig {
@@ -93,7 +94,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const initial = opts.upstreamText ?? renderUpstream(config.nginx, 'group1', {});
   let nginx: Nginx;
   try {
-    nginx = await startNginx({ upstreamName: 'jetty', upstreamText: initial, glob: !!opts.glob });
+    nginx = await startNginx({ upstreamName: 'jetty', upstreamText: initial, glob: !!opts.glob, workers: opts.nginxWorkers ?? 1 });
   } catch (err) {
     await sv.stop();
     throw err;

@@ -21,6 +21,12 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
     }
     return EXIT.OK;
   }
-  await runSwitch(cfg, { log, say: io.out, upgrade: !!args.upgrade, keepOld: !!args['keep-old'], rollback });
+  try {
+    await runSwitch(cfg, { log, say: io.out, upgrade: !!args.upgrade, keepOld: !!args['keep-old'], rollback });
+  } catch (err) {
+    // Refusals too (lock held, nothing to roll back): every one leaves a log line with its reason.
+    log.error({ err }, `${rollback ? 'rollback' : 'switch'} did not happen or failed`);
+    throw err;
+  }
   return EXIT.OK;
 }

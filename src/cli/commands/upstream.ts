@@ -12,7 +12,10 @@ type Args = { config?: string | undefined; force?: boolean | undefined; print?: 
 export async function upstreamCommand(args: Args, io: Io): Promise<number> {
   const cfg = await loadConfig(args.config, io.env);
   const log = createLogger({ destination: join(cfg['state-dir'], 'bluegreen.log') }).child({ module: 'upstream' });
-  const lock = await takeLock(cfg, 'upstream render');
+  const lock = await takeLock(cfg, 'upstream render').catch((err: unknown) => {
+    log.error({ err }, 'upstream render refused');
+    throw err;
+  });
   try {
     const group = (await readRoles(cfg)).primary['group-name'];
     const r = await renderGroup(cfg, group, log, { force: !!args.force });
