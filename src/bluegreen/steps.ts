@@ -12,13 +12,14 @@ export class SwitchFailed extends UserError {
   }
 }
 
-export class StepError extends Error {
+// A step that failed; a UserError, so one line reaches the person.
+export class StepError extends UserError {
   override name = 'StepError';
   constructor(
     readonly step: string,
     cause: unknown,
   ) {
-    super(errorMessage(cause), { cause });
+    super(errorMessage(cause), undefined, { cause });
   }
 }
 
@@ -28,6 +29,8 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 export class Steps {
   readonly t0 = performance.now();
   readonly done: { step: string; ms: number }[] = [];
+  // The step running, or the last one that ran.
+  current = 'prepare';
   constructor(private readonly say: (line: string) => void) {}
 
   line(text: string): void {
@@ -36,6 +39,7 @@ export class Steps {
 
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
+    this.current = name;
     this.line(`${name} ...`);
     try {
       const value = await fn();

@@ -88,14 +88,17 @@ async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchRepor
         await run(file, args, { timeoutMs: 600_000, signal: opts.signal });
       });
     }
+    opts.signal?.throwIfAborted();
     const toStart = toNodes.filter((n) => !j['was-running'].includes(n.name));
     await steps.step(`start ${to}: ${toStart.map((n) => n.name).join(', ') || '(all already up)'}`, () => eachNode(toStart, (n) => startNode(ctx, n)));
     await writeJournal(cfg, { ...j, step: 'gate' });
     await steps.step(`health gate: ${sw['health-passes']} passes in a row per non-backup node of ${to}, within ${sw['health-deadline-ms']} ms`, () =>
       healthGate(cfg, toNodes, opts.signal),
     );
+    opts.signal?.throwIfAborted();
     await writeJournal(cfg, { ...j, step: 'swapped' });
     await steps.step(`swap roles: ${to} primary, ${from} standby`, () => writeRoles(cfg, swapped(roles)));
+    opts.signal?.throwIfAborted();
     await steps.step(`upstream ${nginx.upstream['upstream-name']} -> ${to}: render, nginx -t, reload, verify`, async () => {
       const r = await renderGroup(cfg, to, log);
       if (r.result.changed) steps.line(`  reload verified by ${r.result.verifiedBy}`);
@@ -105,8 +108,8 @@ async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchRepor
     );
     await writeJournal(cfg, { ...j, step: 'verified' });
   } catch (err) {
-    const step = err instanceof StepError ? err.step : 'prepare';
-    const reason = errorMessage(err);
+    const step = err instanceof StepError ? err.step : steps.current;
+    const reason = opts.signal?.aborted ? errorMessage(opts.signal.reason) : errorMessage(err);
     log.error({ err, step }, 'switch failed; rolling back');
     steps.line(`rolling back: roles and upstream to ${from}, stopping what was started`);
     const undo = await undoSwitch(ctx, j).then(
@@ -119,7 +122,11 @@ async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchRepor
 
   if (opts.keepOld) steps.line(`${from} left running (warm) for supha rollback; supha nodes stop-standby stops it`);
   await steps.step(opts.keepOld ? 'record the switch' : `drain ${sw['drain-ms']} ms, then stop ${from}`, async () => {
-    if (!opts.keepOld) await sleep(sw['drain-ms']);
+    if (!opts.keepOld) {
+      await sleep(sw['drain-ms'], undefined, { signal: opts.signal }).catch(() => {
+        throw new UserError(`${errorMessage(opts.signal?.reason)} after verification: ${to} serves; supha switch --recover stops ${from}`);
+      });
+    }
     await finishSwitch(ctx, j).catch((err: unknown) => {
       throw new UserError(`switched, but stopping ${from} failed: ${errorMessage(err)}`);
     });

@@ -232,4 +232,21 @@ describe('supha switch (real nginx, real supervisord)', () => {
     assert.equal((await get(r.nginx.url)).body, 'v3\n');
     assert.equal(await state(r, 'g1'), 'STOPPED');
   });
+
+  test('Ctrl-C during a switch rolls it back at once', async () => {
+    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 3_000 } });
+    const live = await readFile(r.nginx.upstreamPath, 'utf8');
+    const run = spawnUntil(['switch', '--config', r.cfgPath], /health gate/);
+    await run.seen;
+    run.child.kill('SIGINT');
+    await run.exited;
+    assert.equal(run.child.exitCode, 1);
+    assert.match(run.stderr(), /^supha: switch failed at step "health gate[^"]*": interrupted by SIGINT; rolled back to group1\n$/);
+    assert.match(run.stdout(), /rolling back/);
+    assert.equal(await state(r, 'g2'), 'STOPPED');
+    assert.equal(await readFile(r.nginx.upstreamPath, 'utf8'), live);
+    assert.deepEqual(await roles(r), seedRoles('group1', 'group2'));
+    assert.ok(!(await exists(join(r.stateDir, 'switch-journal.json'))));
+    assert.ok(!(await exists(join(r.stateDir, 'bluegreen.lock'))));
+  });
 });

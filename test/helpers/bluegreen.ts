@@ -140,6 +140,10 @@ export function spawnUntil(args: string[], re: RegExp) {
     });
     child.once('exit', (code) => reject(new Error(`supha exited ${code} before ${re}: ${out}`)));
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, seen, exited };
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err += String(d);
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return { child, seen, exited, stderr: () => err, stdout: () => out };
 }

@@ -21,12 +21,21 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
     }
     return EXIT.OK;
   }
+  // Ctrl-C or SIGTERM: the switch stops at the next step boundary and rolls back (after
+  // verification it leaves the journal for switch --recover, which completes it).
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${sig}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    await runSwitch(cfg, { log, say: io.out, upgrade: !!args.upgrade, keepOld: !!args['keep-old'], rollback });
+    await runSwitch(cfg, { log, say: io.out, upgrade: !!args.upgrade, keepOld: !!args['keep-old'], rollback, signal: stop.signal });
   } catch (err) {
     // Refusals too (lock held, nothing to roll back): every one leaves a log line with its reason.
     log.error({ err }, `${rollback ? 'rollback' : 'switch'} did not happen or failed`);
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   return EXIT.OK;
 }
