@@ -142,7 +142,8 @@ describe('supha switch (real nginx, real supervisord)', () => {
   });
 
   test('a second switch is refused while one runs; rollback without a switch is refused', async () => {
-    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 2_000 } });
+    // A standby that never answers keeps the first switch in its health gate (15 s deadline).
+    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 60_000 } });
     const rb = await supha(['rollback', '--config', r.cfgPath]);
     assert.equal(rb.code, 1);
     assert.match(rb.stderr, /rollback refused: no switch recorded/);
@@ -151,8 +152,10 @@ describe('supha switch (real nginx, real supervisord)', () => {
     const second = await supha(['switch', '--config', r.cfgPath]);
     assert.equal(second.code, 1);
     assert.match(second.stderr, new RegExp(`switch refused: a switch or upstream render is running \\(pid ${run.child.pid}`));
+    assert.match(run.stdout(), /health gate[^\n]*\.\.\.\n$/, 'the first switch was still in its gate');
+    run.child.kill('SIGINT');
     await run.exited;
-    assert.equal(run.child.exitCode, 0);
+    assert.equal(run.child.exitCode, 1);
   });
 
   test('nodes run by start-cmd/stop-cmd scripts (no supervisord)', async () => {
