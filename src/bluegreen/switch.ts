@@ -36,13 +36,17 @@ export interface SwitchReport {
 }
 
 // The whole switch under the lock: recover a killed one first, then switch standby to primary.
-export async function runSwitch(cfg: Config, opts: SwitchOptions): Promise<SwitchReport> {
+// A rollback that finds an interrupted switch and rolls it back stops there (undefined).
+export async function runSwitch(cfg: Config, opts: SwitchOptions): Promise<SwitchReport | undefined> {
   const what = opts.rollback ? 'rollback' : 'switch';
   const lock = await takeLock(cfg, what);
   try {
     const recovered = await recoverSwitch(cfg, opts.log, opts.say);
+    if (opts.rollback && recovered === 'rolled back') {
+      opts.say('that was the rollback: the previous roles and upstream are back');
+      return undefined;
+    }
     if (opts.rollback) await checkRollback(cfg);
-    if (recovered === 'rolled back' && opts.rollback) opts.say('the interrupted switch was rolled back; rolling back further as asked');
     return await switchOnce(cfg, opts);
   } finally {
     await lock.release();
