@@ -29,7 +29,7 @@ export async function lockHolder(cfg: Config): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
 }
 
-// One switch or render at a time (across processes): a file holding the pid. A lock whose
+// One switch, render or group start/stop at a time (across processes): a file holding the pid. A lock whose
 // holder is dead is taken over.
 export async function takeLock(cfg: Config, what: string): Promise<Lock> {
   const path = lockPath(cfg);
@@ -51,7 +51,8 @@ export async function takeLock(cfg: Config, what: string): Promise<Lock> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = await lockHolder(cfg);
-      if (holder !== undefined) throw new UserError(`${what} refused: a switch or upstream render is running (pid ${holder}, lock ${path})`);
+      if (holder !== undefined)
+        throw new UserError(`${what} refused: another switch, upstream render or nodes command is running (pid ${holder}, lock ${path})`);
       await rm(path, { force: true });
       stale = true;
     }

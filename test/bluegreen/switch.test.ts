@@ -151,7 +151,7 @@ describe('supha switch (real nginx, real supervisord)', () => {
     await run.seen;
     const second = await supha(['switch', '--config', r.cfgPath]);
     assert.equal(second.code, 1);
-    assert.match(second.stderr, new RegExp(`switch refused: a switch or upstream render is running \\(pid ${run.child.pid}`));
+    assert.match(second.stderr, new RegExp(`switch refused: another switch, upstream render or nodes command is running \\(pid ${run.child.pid}`));
     assert.match(run.stdout(), /health gate[^\n]*\.\.\.\n$/, 'the first switch was still in its gate');
     run.child.kill('SIGINT');
     await run.exited;

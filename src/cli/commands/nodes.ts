@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { eachNodeStop, ensureGroupUp, readRoles } from '../../bluegreen/index.js';
+import { eachNodeStop, ensureGroupUp, readRoles, takeLock } from '../../bluegreen/index.js';
 import { loadConfig } from '../../config/index.js';
 import { EXIT } from '../../errors.js';
 import { checkRound, formatRound } from '../../health/index.js';
@@ -20,14 +20,22 @@ export async function nodesCommand(args: Args, io: Io): Promise<number> {
     else for (const line of formatRound(entries, roleOf)) io.out(line);
     return EXIT.OK;
   }
-  if (args.action === 'start') {
-    const group = roles.primary['group-name'];
-    const actions = await ensureGroupUp({ cfg, log }, group, { onlyDead: false });
-    for (const a of actions) io.out(`${a.node.padEnd(20)} ${a.action}${a.detail ? `: ${a.detail}` : ''}`);
-    return actions.some((a) => a.action === 'failed' || a.action === 'gave-up') ? EXIT.FAILED : EXIT.OK;
+  // Starting and stopping groups waits for a running switch to be over (refused meanwhile).
+  const lock = await takeLock(cfg, `nodes ${args.action}`).catch((err: unknown) => {
+    log.error({ err }, `nodes ${args.action} refused`);
+    throw err;
+  });
+  try {
+    const now = await readRoles(cfg);
+    if (args.action === 'start') {
+      const actions = await ensureGroupUp({ cfg, log }, now.primary['group-name'], { onlyDead: false });
+      for (const a of actions) io.out(`${a.node.padEnd(20)} ${a.action}${a.detail ? `: ${a.detail}` : ''}`);
+      return actions.some((a) => a.action === 'failed' || a.action === 'gave-up') ? EXIT.FAILED : EXIT.OK;
+    }
+    const stopped = await eachNodeStop({ cfg, log }, now.standby['group-name']);
+    for (const s of stopped) io.out(`${s.node.padEnd(20)} ${s.ok ? 'stopped' : `FAILED: ${s.detail}`}`);
+    return stopped.every((s) => s.ok) ? EXIT.OK : EXIT.FAILED;
+  } finally {
+    await lock.release();
   }
-  const group = roles.standby['group-name'];
-  const stopped = await eachNodeStop({ cfg, log }, group);
-  for (const s of stopped) io.out(`${s.node.padEnd(20)} ${s.ok ? 'stopped' : `FAILED: ${s.detail}`}`);
-  return stopped.every((s) => s.ok) ? EXIT.OK : EXIT.FAILED;
 }
