@@ -1,4 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { run, splitCommand } from '../util/exec.js';
 
@@ -12,13 +13,26 @@ export interface TestOutcome {
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-// Runs the test command against a copy of the main conf (the `-c` file of nginx-test-cmd) in
-// which the live upstream's include names the candidate instead. Returns undefined when that
-// cannot be done (no `-c`, or the main conf does not include the live path literally, once).
+// The main conf nginx-test-cmd tests: its `-c`, else the binary's built-in --conf-path
+// (`nginx -V`; relative to -p or --prefix).
+async function mainConf(file: string, args: string[]): Promise<string | undefined> {
+  const ci = args.indexOf('-c');
+  if (ci >= 0) return args[ci + 1];
+  const v = await run(file, ['-V'], { reject: false, timeoutMs: 10_000 }).catch(() => undefined);
+  const said = `${v?.stderr ?? ''} ${v?.stdout ?? ''}`;
+  const conf = /--conf-path=(\S+)/.exec(said)?.[1];
+  if (conf === undefined || isAbsolute(conf)) return conf;
+  const pi = args.indexOf('-p');
+  const prefix = pi >= 0 ? args[pi + 1] : /--prefix=(\S+)/.exec(said)?.[1];
+  return prefix === undefined ? undefined : join(prefix, conf);
+}
+
+// Runs the test command against a copy of the main conf in which the live upstream's include
+// names the candidate instead. Returns undefined when that cannot be done (main conf unknown,
+// or it does not include the live path literally, once).
 export async function testWithCopy(testCmd: string, live: string, candidate: string): Promise<TestOutcome | undefined> {
   const [file, args] = splitCommand(testCmd);
-  const ci = args.indexOf('-c');
-  const main = ci >= 0 ? args[ci + 1] : undefined;
+  const main = await mainConf(file, args);
   if (main === undefined) return undefined;
   const text = await readFile(main, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
@@ -32,8 +46,8 @@ export async function testWithCopy(testCmd: string, live: string, candidate: str
     text.replace(re, (_m, pre: string) => `${pre}include ${candidate};`),
   );
   try {
-    const testArgs = [...args];
-    testArgs[ci + 1] = copy;
+    const ci = args.indexOf('-c');
+    const testArgs = ci >= 0 ? args.map((a, i) => (i === ci + 1 ? copy : a)) : [...args, '-c', copy];
     const r = await run(file, testArgs, { reject: false, timeoutMs: 30_000 }).catch((err: unknown) => ({
       exitCode: -1,
       stderr: errorMessage(err),

@@ -15,8 +15,7 @@ describe('nodes check and upstream render (real nginx, real supervisord)', () =>
   before(async () => {
     // The live file starts out pointing at group2's ports, so rendering group1 changes it.
     rig = await startRig({ upstreamText: 'upstream jetty {\n    server 127.0.0.1:1;\n}\n' });
-    await rig.sv.client().startProcess('g1');
-    await rig.sv.client().startProcess('g1-backup');
+    await rig.startNodes('g1', 'g1-backup');
   });
   after(async () => rig?.stop());
 
@@ -142,8 +141,7 @@ describe('upstream render when nginx.conf includes conf.d/*.conf', () => {
   let rig: Rig;
   before(async () => {
     rig = await startRig({ glob: true });
-    await rig.sv.client().startProcess('g1');
-    await rig.sv.client().startProcess('g1-backup');
+    await rig.startNodes('g1', 'g1-backup');
   });
   after(async () => rig?.stop());
 

@@ -8,7 +8,6 @@ import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/util/log.js';
 import { type Rig, spawnUntil, startRig } from '../helpers/bluegreen.js';
 import { supha } from '../helpers/cli.js';
-import { get } from '../helpers/load.js';
 import { waitFor } from '../helpers/tmp.js';
 
 const health = async (r: Rig) => JSON.parse(await readFile(join(r.runtimeDir, 'node-health-status.json'), 'utf8'));
@@ -77,11 +76,7 @@ describe('the agent module', () => {
   before(async () => {
     // Checks faster than a node boots: start-grace-ms keeps the agent from restarting it again.
     rig = await startRig({ health: { 'interval-ms': 150, 'fail-threshold': 2, 'restart-backoff-ms': 0, 'start-grace-ms': 20_000 } });
-    await rig.sv.client().startProcess('g1');
-    await rig.sv.client().startProcess('g1-backup');
-    for (const n of ['g1', 'g1-backup']) {
-      await waitFor(`${n} to listen`, async () => (await get(`http://127.0.0.1:${rig.ports[n]}/`).catch(() => undefined))?.code === 200);
-    }
+    await rig.startNodes('g1', 'g1-backup');
   });
   after(async () => rig?.stop());
 
@@ -126,8 +121,7 @@ describe('agent start after a killed switch', () => {
   let rig: Rig;
   before(async () => {
     rig = await startRig({ g2: { version: 'v2', delayMs: 3_000 } });
-    await rig.sv.client().startProcess('g1');
-    await rig.sv.client().startProcess('g1-backup');
+    await rig.startNodes('g1', 'g1-backup');
   });
   after(async () => rig?.stop());
 

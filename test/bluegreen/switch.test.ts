@@ -16,12 +16,7 @@ afterEach(async () => {
 
 async function rigWithPrimaryUp(opts: RigOptions = {}): Promise<Rig> {
   rig = await startRig(opts);
-  await rig.sv.client().startProcess('g1');
-  await rig.sv.client().startProcess('g1-backup');
-  // Straight to the nodes first: an early 502 through nginx would mark them failed for fail_timeout.
-  for (const n of ['g1', 'g1-backup']) {
-    await waitFor(`${n} to listen`, async () => (await get(`http://127.0.0.1:${rig!.ports[n]}/`).catch(() => undefined))?.code === 200);
-  }
+  await rig.startNodes('g1', 'g1-backup');
   await waitFor('group1 through nginx', async () => (await get(rig!.nginx.url).catch(() => undefined))?.body === 'v1\n');
   return rig;
 }

@@ -3,9 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderUpstream } from '../../src/nginx/index.js';
 import { ROOT, SUPHA_BIN } from './cli.js';
+import { get } from './load.js';
 import { type Nginx, startNginx } from './nginx.js';
 import { type Supervisord, startSupervisord } from './supervisord.js';
-import { freePort, writeJson } from './tmp.js';
+import { freePort, waitFor, writeJson } from './tmp.js';
 
 export const BACKEND = join(ROOT, 'test/fixtures/backend.mjs');
 
@@ -39,6 +40,9 @@ export interface Rig {
   runtimeDir: string;
   stateDir: string;
   writeConfig(change?: (c: Record<string, any>) => void): Promise<void>;
+  // Starts nodes through supervisord and waits until each answers straight (not through nginx:
+  // an early 502 there would mark the node failed for nginx's fail_timeout).
+  startNodes(...names: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,6 +123,12 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     async writeConfig(change) {
       change?.(config);
       await writeJson(cfgPath, config);
+    },
+    async startNodes(...names) {
+      for (const n of names) await sv.client().startProcess(n);
+      for (const n of names) {
+        await waitFor(`${n} to answer`, async () => (await get(`http://127.0.0.1:${ports[n]}/`).catch(() => undefined)) !== undefined, 20_000);
+      }
     },
     async stop() {
       await nginx.stop().catch(() => {});
