@@ -5,6 +5,8 @@ export const EXIT = {
   FAILED: 1,
   USAGE: 2,
   NOT_RUNNING: 3,
+  // supzcli status: a named program is unknown, or supervisord cannot be asked (as supervisorctl).
+  UNKNOWN: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
