@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from './load.js';
 
@@ -31,7 +31,8 @@ export async function loadConfigLite(explicit?: string, env: NodeJS.ProcessEnv =
   const path = resolve(explicit ?? env.SUPHA_CONFIG ?? '/etc/supha/config.json');
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, 'utf8'));
+    // Sync: node:fs is already loaded at start-up, node:fs/promises is not.
+    data = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     data = undefined;
   }

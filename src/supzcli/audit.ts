@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,14 +31,15 @@ export function whoAmI(env: NodeJS.ProcessEnv): { user: string; uid: number; sud
 }
 
 // Appends one JSON line to <state-dir>/audit.log (O_APPEND: lines of concurrent runs never mix).
+// Sync on purpose: node:fs is loaded at start-up, node:fs/promises costs `supzcli status` time.
 export async function audit(stateDir: string, rec: Omit<AuditRecord, 'time' | 'user' | 'uid' | 'sudoUser'>, env: NodeJS.ProcessEnv): Promise<void> {
   const line = `${JSON.stringify({ time: new Date().toISOString(), ...whoAmI(env), ...rec })}\n`;
   const path = join(stateDir, 'audit.log');
   try {
-    await appendFile(path, line, { mode: 0o640 });
+    appendFileSync(path, line, { mode: 0o640 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(stateDir, { recursive: true, mode: 0o750 });
-    await appendFile(path, line, { mode: 0o640 });
+    mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+    appendFileSync(path, line, { mode: 0o640 });
   }
 }
