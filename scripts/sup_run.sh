@@ -20,6 +20,15 @@ set -euo pipefail
 
 die() { echo "sup_run.sh: $*" >&2; exit 2; }
 
+case "${1:-help}" in
+  help | -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+    ;;
+  start | stop | restart | update | status) ;;
+  *) die "unknown action \"$1\" (start|stop|restart|update|status|help)" ;;
+esac
+
 here=$(cd "$(dirname "$0")" && pwd)
 ini=${PROGRAM_INI:-}
 if [ -z "$ini" ]; then
@@ -100,11 +109,5 @@ case "${1:-help}" in
     ;;
   status)
     exec "$supzcli" status "$name"
-    ;;
-  help | -h | --help)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-    ;;
-  *)
-    die "unknown action \"$1\" (start|stop|restart|update|status|help)"
     ;;
 esac

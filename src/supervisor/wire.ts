@@ -24,23 +24,44 @@ export function wireCall(target: WireTarget, method: string, params: readonly un
     if (signal.aborted) return reject(signal.reason);
     const sock = target.socketPath ? connect(target.socketPath) : connect(target.port ?? 80, target.host);
     const chunks: Buffer[] = [];
-    const onAbort = () => sock.destroy(Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('connect', () => sock.end(Buffer.concat([Buffer.from(head), body])));
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.on('error', (err) => {
+    let settled = false;
+    const finish = (fn: () => unknown) => {
+      if (settled) return;
+      settled = true;
       signal.removeEventListener('abort', onAbort);
-      reject(err);
-    });
-    sock.on('end', () => {
-      signal.removeEventListener('abort', onAbort);
+      sock.destroy();
       try {
-        resolve(decodeResponse(httpBody(Buffer.concat(chunks))));
+        resolve(fn());
       } catch (err) {
         reject(err);
       }
+    };
+    const onAbort = () => sock.destroy(Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    // NOTE: no half-close after the request: supervisord (medusa) drops a connection whose reading
+    // side ends while a deferred answer (start/stop with wait) is pending.
+    sock.on('connect', () => sock.write(Buffer.concat([Buffer.from(head), body])));
+    sock.on('data', (c: Buffer) => {
+      chunks.push(c);
+      const raw = Buffer.concat(chunks);
+      if (complete(raw)) finish(() => decodeResponse(httpBody(raw)));
     });
+    sock.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+    sock.on('end', () => finish(() => decodeResponse(httpBody(Buffer.concat(chunks)))));
   });
+}
+
+// Whether a response with a Content-Length has all its body (else the server's close ends it).
+function complete(raw: Buffer): boolean {
+  const sep = raw.indexOf('\r\n\r\n');
+  if (sep < 0) return false;
+  const length = /^content-length:\s*(\d+)/im.exec(raw.subarray(0, sep).toString('latin1'))?.[1];
+  return length !== undefined && raw.length - sep - 4 >= Number(length);
 }
 
 // The body of an HTTP/1.x response read to its end; a status other than 200 is an error.

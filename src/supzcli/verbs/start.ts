@@ -16,52 +16,61 @@ export async function start(ctx: Ctx, names: string[]): Promise<number> {
   const targets = resolveNames(view, names, 'start', true);
   const toUnpark = new Set(targets.filter((t) => view.parked.has(t.group) && !view.registry.has(t.group)).map((t) => t.group));
   checkWholeFiles(view.parked, toUnpark, 'start');
+  const groups = [...new Set(targets.map((t) => t.group))];
+  const restored = await restore(ctx, view, groups, toUnpark);
+  const ready = await load(ctx, view, groups, restored);
   let code: number = EXIT.OK;
-  const ready = new Map<string, boolean>();
   for (const t of targets) {
-    if (!ready.has(t.group)) ready.set(t.group, await prepare(ctx, view, t.group, toUnpark));
-    if (!ready.get(t.group)) {
-      code = EXIT.FAILED;
-      continue;
-    }
-    if (!(await startOne(ctx, t))) code = EXIT.FAILED;
+    if (!ready.has(t.group) || !(await startOne(ctx, t))) code = EXIT.FAILED;
   }
   return code;
 }
 
-// Makes the group loaded: unpark, then reloadConfig + add. Undoes the unpark when loading fails.
-async function prepare(ctx: Ctx, view: View, group: string, toUnpark: ReadonlySet<string>): Promise<boolean> {
-  const restored: [string, string][] = [];
-  const parked = view.parked.get(group);
-  const registered = view.registry.get(group);
-  if (parked && registered) {
-    for (const f of parked.files) await supersede(f, registered.files.find((r) => basename(r) === basename(f)) ?? '');
-    ctx.io.out(`${group}: the registry conf is used; the parked copy was set aside`);
-  } else if (parked && toUnpark.has(group)) {
-    for (const f of parked.files) {
-      if (restored.some(([p]) => p === f)) continue;
-      const to = await unpark(f, registryDirs(ctx.cfg));
-      restored.push([f, to]);
-      ctx.io.out(`${group}: conf restored to ${to}`);
+// Parked confs of the named groups back into the registry; a registry conf wins over a parked one.
+async function restore(ctx: Ctx, view: View, groups: readonly string[], toUnpark: ReadonlySet<string>): Promise<Map<string, string>> {
+  const restored = new Map<string, string>();
+  for (const group of groups) {
+    const parked = view.parked.get(group);
+    const registered = view.registry.get(group);
+    if (parked && registered) {
+      for (const f of parked.files) await supersede(f, registered.files.find((r) => basename(r) === basename(f)) ?? '');
+      ctx.io.out(`${group}: the registry conf is used; the parked copy was set aside`);
+    } else if (parked && toUnpark.has(group)) {
+      for (const f of parked.files.filter((x) => !restored.has(x))) {
+        const to = await unpark(f, registryDirs(ctx.cfg));
+        restored.set(f, to);
+        ctx.io.out(`${group}: conf restored to ${to}`);
+      }
     }
   }
-  if (view.loaded.has(group)) return true;
+  return restored;
+}
+
+// Loads the groups supervisord does not have (reloadConfig + add). A restored conf whose groups
+// could not be loaded is parked again, so a failed start changes nothing.
+async function load(ctx: Ctx, view: View, groups: readonly string[], restored: ReadonlyMap<string, string>): Promise<Set<string>> {
+  const ready = new Set(groups.filter((g) => view.loaded.has(g)));
+  const missing = groups.filter((g) => !ready.has(g));
+  if (missing.length === 0) return ready;
   try {
-    const res = await update(ctx.client, [group]);
-    if (res.added.includes(group) || res.changed.includes(group)) {
-      ctx.io.out(`${group}: added process group`);
-      return true;
+    const res = await update(ctx.client, missing);
+    for (const g of missing) {
+      if (res.added.includes(g) || res.changed.includes(g)) {
+        ctx.io.out(`${g}: added process group`);
+        ready.add(g);
+      } else ctx.io.err(`supzcli: supervisord did not load ${g} (is its registry folder in supervisord's [include] files?)`);
     }
-    ctx.io.err(`supzcli: supervisord did not load ${group} (is its registry folder in supervisord's [include] files?)`);
   } catch (err) {
     if (!(err instanceof SupervisorFault)) throw err;
-    ctx.io.err(`supzcli: ${group}: ${err.message}`);
+    ctx.io.err(`supzcli: ${err.message}`);
   }
   for (const [from, to] of restored) {
-    await park(to, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: [group] });
-    ctx.io.err(`supzcli: ${group}: conf parked again (${from})`);
+    const owners = [...view.parked.values()].filter((g) => g.files.includes(from)).map((g) => g.name);
+    if (owners.some((g) => ready.has(g))) continue;
+    await park(to, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
+    ctx.io.err(`supzcli: ${owners.join(', ')}: not loaded; conf parked again (${from})`);
   }
-  return false;
+  return ready;
 }
 
 async function startOne(ctx: Ctx, t: Target): Promise<boolean> {
