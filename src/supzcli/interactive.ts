@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { errorMessage } from '../errors.js';
+import { liteOf } from '../config/lite.js';
+import { errorMessage, isUserError } from '../errors.js';
 import { runWords, type Session } from './run.js';
 
 const PROMPT = 'supzcli> ';
@@ -10,6 +11,16 @@ const PROMPT = 'supzcli> ';
 // commands (same verbs, same refusals, each audited) until exit, quit or EOF. On a terminal it
 // keeps a history in ~/.supzcli_history. Ctrl-C stops a running tail -f, or leaves the prompt.
 export async function interactive(s: Session): Promise<number> {
+  // The whole config is checked once, up front: a broken one ends the session with one line.
+  try {
+    const { loadConfig } = await import('../config/load.js');
+    s.cfg = liteOf(await loadConfig(s.configPath, s.io.env));
+    s.validated = true;
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    s.io.err(`supzcli: ${err.message}`);
+    return err.exitCode;
+  }
   const tty = process.stdin.isTTY === true;
   const historyFile = s.io.env.HOME ? join(s.io.env.HOME, '.supzcli_history') : undefined;
   let history: string[] = tty && historyFile ? await loadHistory(historyFile) : [];
@@ -37,10 +48,13 @@ export async function interactive(s: Session): Promise<number> {
     }
   };
 
+  // NOTE: the iterator must exist before the first await, or piped lines that arrive meanwhile are
+  // lost (https://nodejs.org/api/readline.html#rlsymbolasynciterator).
+  const lines = rl[Symbol.asyncIterator]();
   await runLine('status');
   rl.prompt();
   let quit = false;
-  for await (const line of rl) {
+  for await (const line of { [Symbol.asyncIterator]: () => lines }) {
     const words = line.trim();
     if (words === 'exit' || words === 'quit' || words === 'EOF') {
       quit = true;

@@ -1,5 +1,5 @@
 import { type LiteConfig, liteOf, loadConfigLite } from '../config/lite.js';
-import { errorMessage, isUserError, UsageError } from '../errors.js';
+import { EXIT, errorMessage, isUserError, UsageError } from '../errors.js';
 import { audit, type Outcome } from './audit.js';
 import { clientOf, type SupzIo } from './context.js';
 import { checkRefused, Refused } from './refuse.js';
@@ -41,7 +41,8 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
     }
     const run = await entry.load();
     code = await run({ cfg, client: clientOf(cfg), io: s.io, interrupt }, [...args]);
-    if (code !== 0) outcome = 'error';
+    // A read-only verb saying "not running" (exit 3) answered; it did not fail.
+    if (code !== EXIT.OK && !(code === EXIT.NOT_RUNNING && !entry.acts)) outcome = 'error';
   } catch (err) {
     if (!isUserError(err)) {
       await audit(cfg['state-dir'], { verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(err)}` }, s.io.env).catch(() => {});
