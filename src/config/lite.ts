@@ -69,8 +69,8 @@ function pick(data: unknown, path: string): LiteConfig | undefined {
     'state-dir': at(stateDir),
     supervisor: {
       'server-url': url,
-      username: sv.username as string | undefined,
-      password: sv.password as string | undefined,
+      ...(isStr(sv.username) ? { username: sv.username } : {}),
+      ...(isStr(sv.password) ? { password: sv.password } : {}),
       'registry-dirs': dirs.map(at),
       'timeout-ms': timeout,
       'wait-timeout-ms': waitTimeout,

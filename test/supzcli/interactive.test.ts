@@ -19,7 +19,11 @@ describe('the supzcli prompt', () => {
       },
     });
     await sv.client().startProcess('web');
-    const cfg = await writeJson(join(sv.dir, 'config.json'), { 'project-name': 't', 'state-dir': 'state', supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'] } });
+    const cfg = await writeJson(join(sv.dir, 'config.json'), {
+      'project-name': 't',
+      'state-dir': 'state',
+      supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'] },
+    });
     env = { SUPHA_CONFIG: cfg, HOME: sv.dir, TERM: 'xterm' };
   });
   after(async () => sv?.stop());
@@ -41,7 +45,10 @@ describe('the supzcli prompt', () => {
 
   test('driven through a pty: line editing, history, Ctrl-C ends tail -f but not the prompt', async () => {
     // script(1) gives supzcli a real terminal; we type into it and read what the terminal shows.
-    const child = spawn('script', ['-qfec', `${process.execPath} ${SUPZCLI_BIN}`, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', `${process.execPath} ${SUPZCLI_BIN}`, '/dev/null'], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     child.stdout.on('data', (d) => {
       screen += String(d);
