@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import type { SupzIo } from '../supzcli/context.js';
+import { main } from '../supzcli/main.js';
 
-// supzcli, the supervisorctl operators type. Thin: everything is in src/supzcli/. The only place
-// that sets the exit code; a bug prints its stack and exits 70.
+// supzcli, the supervisorctl operators type. Thin: everything is in src/supzcli/, imported
+// statically because every run needs it (verbs other than status load lazily there). The only
+// place that sets the exit code; a bug prints its stack and exits 70.
 const io: SupzIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
@@ -10,14 +12,12 @@ const io: SupzIo = {
   env: process.env,
 };
 
-import('../supzcli/main.js')
-  .then((m) => m.main(process.argv.slice(2), io))
-  .then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`supzcli: internal error (a bug, please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 70;
-    },
-  );
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`supzcli: internal error (a bug, please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);
