@@ -24,6 +24,8 @@ export interface SupervisordOptions {
   // Raw text appended to supervisord.conf (an [eventlistener:x], say).
   extraConf?: string;
   dir?: string;
+  // argv prefix to run supervisord under, e.g. ['ip', 'netns', 'exec', NS] (it must exec).
+  wrap?: string[];
 }
 
 export interface Supervisord {
@@ -101,7 +103,8 @@ ${opts.extraConf ?? ''}
   };
   for (const [name, spec] of Object.entries(opts.programs ?? {})) await writeProgram(name, spec);
 
-  const child: ChildProcess = spawn('supervisord', ['-n', '-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const argv = [...(opts.wrap ?? []), 'supervisord', '-n', '-c', confPath];
+  const child: ChildProcess = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += String(d);

@@ -25,4 +25,46 @@ export const commands: CommandEntry[] = [
     builder: (y) => y.positional('action', { choices: ['check'], demandOption: true }),
     run: async (a: Args, io) => (await import('./config-check.js')).configCheckCommand(a, io),
   },
+  {
+    command: 'agent',
+    describe: 'run the HA agent (keepalived events -> supervisord), until SIGTERM',
+    builder: (y) => y.option('log-file', { type: 'string', describe: 'log JSON here instead of stderr' }),
+    run: async (a: Args, io) => (await import('./agent.js')).agentCommand(a, io),
+  },
+  {
+    command: 'notify <type> <name> <state> [priority]',
+    describe: "hand a keepalived notify event to the agent (keepalived's notify script arguments)",
+    builder: (y) =>
+      y
+        .positional('type', { type: 'string' })
+        .positional('name', { type: 'string' })
+        .positional('state', { type: 'string' })
+        .positional('priority', { type: 'string' }),
+    run: async (a: Args, io) => (await import('./agent-client.js')).notifyCommand(a as any, io),
+  },
+  {
+    command: 'hold',
+    describe: 'hold a set (or all): the agent logs transitions but does not act on them',
+    builder: (y) =>
+      y.option('set', { type: 'string', describe: 'the service set (default: all)' }).option('reason', { type: 'string', demandOption: true, describe: 'why' }),
+    run: async (a: Args, io) => (await import('./agent-client.js')).holdCommand(a as any, io),
+  },
+  {
+    command: 'release',
+    describe: 'release a hold (or all holds)',
+    builder: (y) => y.option('set', { type: 'string', describe: 'the service set (default: every hold)' }),
+    run: async (a: Args, io) => (await import('./agent-client.js')).releaseCommand(a, io),
+  },
+  {
+    command: 'check <set>',
+    describe: 'keepalived vrrp_script: exit 0 if not MASTER of SET or all its programs RUNNING, else 1',
+    builder: (y) => y.positional('set', { type: 'string', demandOption: true }),
+    run: async (a: Args, io) => (await import('./check.js')).checkCommand(a as any, io),
+  },
+  {
+    command: 'listen',
+    describe: 'supervisord [eventlistener:supha]: forward process events to the agent',
+    builder: (y) => y.option('log-file', { type: 'string', describe: 'log here instead of stderr' }),
+    run: async (a: Args, io) => (await import('./listen.js')).listenCommand(a, io),
+  },
 ];

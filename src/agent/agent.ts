@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
+import type { Server } from 'node:net';
+import { hostname } from 'node:os';
+import type { Config } from '../config/index.js';
+import { HoldStore, roleOfState } from '../ha/index.js';
+import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
+import type { SupervisorClient } from '../supervisor/index.js';
+import type { Logger } from '../util/log.js';
+import { startControlServer } from './control.js';
+import { handleControl } from './handlers.js';
+import { startHttpServer } from './http.js';
+import { renderMetrics } from './metrics.js';
+import type { AgentContext, AgentModule, Role } from './module.js';
+import { MODULES } from './modules.js';
+import { controlSocketPath, tokenFilePath } from './paths.js';
+import type { ProcessEvent } from './protocol.js';
+import { Reconciler } from './reconcile.js';
+import { type SetState, setsFromConfig, type Transition } from './sets.js';
+
+// `supha agent`: FIFO reader and control socket in, one reconcile loop, HTTP API, and the
+// modules (replication, health checks) that run inside it.
+export class Agent {
+  readonly node: string;
+  readonly sets: Map<string, SetState>;
+  readonly holds: HoldStore;
+  readonly reconciler: Reconciler;
+  readonly transitions: Transition[] = [];
+  readonly processEvents = new Map<string, ProcessEvent>();
+  readonly modules: AgentModule[] = [];
+  readonly startedAt = new Date().toISOString();
+  eventsIn = 0;
+  private readonly abort = new AbortController();
+  private readonly listeners: ((set: string, role: Role, previous: Role) => void)[] = [];
+  private fifo: FifoReader | undefined;
+  private control: Server | undefined;
+  private http: HttpServer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly cfg: Config,
+    readonly client: SupervisorClient,
+    readonly log: Logger,
+  ) {
+    const ha = cfg.ha;
+    if (!ha) throw new Error('the agent needs an ha section in the config');
+    this.node = ha['node-name'] ?? hostname();
+    this.sets = setsFromConfig(cfg);
+    this.holds = new HoldStore(cfg['state-dir']);
+    this.reconciler = new Reconciler({
+      client,
+      log: log.child({ module: 'reconcile' }),
+      holds: this.holds,
+      sets: this.sets,
+      stateDir: cfg['state-dir'],
+      pidFile: ha.keepalived['pid-file'],
+      settleMs: cfg.supervisor['wait-timeout-ms'],
+      onActed: (set, role, previous) => {
+        for (const l of this.listeners) {
+          try {
+            l(set, role, previous);
+          } catch (err) {
+            this.log.error({ err, set }, 'role-change listener failed');
+          }
+        }
+      },
+      onTransition: (t) => {
+        this.transitions.push(t);
+        if (this.transitions.length > 50) this.transitions.shift();
+        const line = `transition ${t.set}: ${t.from} -> ${t.to} (${t.why}; ${t.trigger}) ${t.outcome}: started ${t.started}, stopped ${t.stopped} in ${t.ms} ms`;
+        if (t.outcome === 'failed') this.log.error({ transition: t }, line);
+        else this.log.info({ transition: t }, line);
+      },
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  roleOf(set: string): Role {
+    return this.sets.get(set)?.acted ?? 'UNKNOWN';
+  }
+
+  // An event from the FIFO or `supha notify`: records the desired role of the matching set.
+  notify(ev: NotifyEvent, source: string): boolean {
+    this.eventsIn++;
+    const sets = [...this.sets.values()].filter((s) => s.instance === ev.name);
+    if (sets.length === 0) {
+      this.log.debug({ event: ev, source }, 'event for an instance no set follows, ignored');
+      return false;
+    }
+    for (const s of sets) {
+      s.desired = roleOfState(ev.state);
+      s.desiredAt = new Date().toISOString();
+      s.priority = ev.priority ?? s.priority;
+    }
+    this.log.info({ event: ev, source }, `event ${ev.type} ${ev.name} ${ev.state}${ev.priority === undefined ? '' : ` ${ev.priority}`} (${source})`);
+    void this.reconciler.kick(`${source}:${ev.state}`);
+    return true;
+  }
+
+  async start(): Promise<void> {
+    const ha = this.cfg.ha!;
+    await this.holds.load();
+    this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
+    await this.fifo.start();
+    this.control = await startControlServer(controlSocketPath(this.cfg), (req) => handleControl(this, req), this.log.child({ module: 'control' }));
+    const tokenFile = tokenFilePath(this.cfg);
+    const token = tokenFile === undefined ? undefined : (await readFile(tokenFile, 'utf8')).trim();
+    this.http = await startHttpServer(
+      ha.agent.listen,
+      token,
+      { node: this.node, status: () => this.status(), metrics: () => renderMetrics(this), roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined) },
+      this.log.child({ module: 'http' }),
+    );
+    await this.reconciler.kick('start');
+    this.timer = setInterval(() => {
+      void this.fifo?.check().catch((err) => this.log.error({ err }, 'fifo: reopen failed'));
+      void this.reconciler.kick('timer');
+    }, ha.agent['reconcile-interval-ms']);
+    const ctx: AgentContext = {
+      cfg: this.cfg,
+      log: this.log,
+      client: this.client,
+      signal: this.abort.signal,
+      roleOf: (s) => this.roleOf(s),
+      onRoleChange: (l) => this.listeners.push(l),
+    };
+    for (const entry of MODULES.filter((m) => m.enabled(this.cfg))) {
+      const mod = await entry.load(this.cfg);
+      await mod.start({ ...ctx, log: this.log.child({ module: mod.name }) });
+      this.modules.push(mod);
+    }
+    this.log.info({ node: this.node, sets: [...this.sets.keys()], listen: ha.agent.listen, control: controlSocketPath(this.cfg) }, 'agent started');
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    if (this.timer) clearInterval(this.timer);
+    this.reconciler.stop();
+    for (const m of [...this.modules].reverse()) await m.stop().catch((err) => this.log.error({ err, module: m.name }, 'module stop failed'));
+    this.fifo?.stop();
+    await new Promise<void>((r) => (this.control ? this.control.close(() => r()) : r()));
+    this.http?.closeAllConnections();
+    await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
+    await this.reconciler.idle();
+    this.log.info('agent stopped');
+  }
+
+  status(): Record<string, unknown> {
+    const r = this.reconciler;
+    return {
+      node: this.node,
+      startedAt: this.startedAt,
+      keepalived: r.keepalived,
+      holds: this.holds.all(),
+      sets: Object.fromEntries([...this.sets.values()].map((s) => [s.name, { ...s, role: s.acted }])),
+      reconcile: { passes: r.passes, lastPassMs: Math.round(r.lastPassMs * 10) / 10, lastError: r.lastError, eventsIn: this.eventsIn },
+      transitions: this.transitions.slice(-20),
+      processEvents: [...this.processEvents.values()].slice(-20),
+      modules: Object.fromEntries(this.modules.map((m) => [m.name, m.status()])),
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import type { NotifyEvent } from '../keepalived/index.js';
+
+// Requests on the control socket: one JSON object a line; one JSON answer a line.
+export type ControlRequest =
+  | { op: 'notify'; event: NotifyEvent; source?: string }
+  | { op: 'hold'; set?: string; reason: string }
+  | { op: 'release'; set?: string }
+  | { op: 'check'; set: string }
+  | { op: 'status' }
+  | { op: 'process'; events: ProcessEvent[] };
+
+// A supervisord PROCESS_STATE event as `supha listen` forwards it.
+export interface ProcessEvent {
+  name: string;
+  group: string;
+  state: string;
+  from: string;
+  at: string;
+}
+
+export type ControlResponse = { ok: true; [k: string]: unknown } | { ok: false; error: string };

@@ -1,0 +1,28 @@
+import { once } from 'node:events';
+import { loadConfig } from '../../config/index.js';
+import { UsageError } from '../../errors.js';
+import { clientFromConfig } from '../../supervisor/index.js';
+import { createLogger } from '../../util/log.js';
+import type { Io } from '../io.js';
+
+// Runs the agent until SIGTERM or SIGINT; logs JSON to stderr (or --log-file).
+export async function agentCommand(args: { config?: string | undefined; logFile?: string | undefined }, io: Io): Promise<number> {
+  const cfg = await loadConfig(args.config, io.env);
+  if (!cfg.ha) throw new UsageError(`${cfg.configPath}: the agent needs an "ha" section (see conf/config.md)`);
+  const { Agent } = await import('../../agent/index.js');
+  const log = createLogger({ destination: args.logFile }).child({ module: 'agent' });
+  const agent = new Agent(cfg, clientFromConfig(cfg), log);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await agent.start();
+    await once(stop.signal, 'abort');
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await agent.stop();
+  }
+  return 0;
+}

@@ -1,0 +1,23 @@
+import { askAgent, controlSocketPath } from '../../agent/index.js';
+import { loadConfig } from '../../config/index.js';
+import { listen } from '../../listener/index.js';
+import { createLogger } from '../../util/log.js';
+import type { Io } from '../io.js';
+
+// `supha listen`, run by supervisord as [eventlistener:supha]. stdout belongs to the protocol:
+// logs go to stderr or --log-file.
+export async function listenCommand(args: { config?: string | undefined; logFile?: string | undefined }, io: Io): Promise<number> {
+  const cfg = await loadConfig(args.config, io.env);
+  const log = createLogger({ destination: args.logFile }).child({ module: 'listen' });
+  const socket = controlSocketPath(cfg);
+  await listen({
+    stdin: process.stdin,
+    stdout: process.stdout,
+    log,
+    forward: async (events) => {
+      const res = await askAgent(socket, { op: 'process', events }, 2_000);
+      if (!res.ok) throw new Error(res.error);
+    },
+  });
+  return 0;
+}

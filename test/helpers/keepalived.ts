@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitFor } from './tmp.js';
+
+export interface KeepalivedOptions {
+  dir: string;
+  // argv prefix that runs keepalived inside a namespace (ip netns exec NS)
+  wrap: string[];
+  instance: string;
+  routerId: number;
+  priority: number;
+  srcIp: string;
+  peers: string[];
+  vip: string;
+  fifo: string;
+  iface?: string;
+  // extra lines inside the vrrp_instance block (track_file, track_script...)
+  extra?: string;
+  // extra top-level text (vrrp_script, track_file definitions...)
+  top?: string;
+}
+
+export interface Keepalived {
+  pidFile: string;
+  vrrpPidFile: string;
+  confPath: string;
+  pid: number;
+  logs(): string;
+  // SIGKILL of the parent and its VRRP child: the VIP stays on the interface.
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// The keepalived.conf a test host runs: VRRPv3, advert_int 0.1, unicast to the peers, notify_fifo.
+export function keepalivedConf(o: KeepalivedOptions): string {
+  const iface = o.iface ?? 'eth0';
+  return `global_defs {
+  router_id ${o.instance}_${o.routerId}_${o.priority}
+  vrrp_version 3
+  notify_fifo ${o.fifo}
+  script_user root
+  enable_script_security
+  vrrp_garp_master_delay 0
+  vrrp_garp_master_repeat 1
+}
+${o.top ?? ''}
+vrrp_instance ${o.instance} {
+  state BACKUP
+  interface ${iface}
+  virtual_router_id ${o.routerId}
+  priority ${o.priority}
+  advert_int 0.1
+  unicast_src_ip ${o.srcIp}
+  unicast_peer {
+${o.peers.map((p) => `    ${p}`).join('\n')}
+  }
+  virtual_ipaddress {
+    ${o.vip}/24 dev ${iface}
+  }
+${o.extra ?? ''}
+}
+`;
+}
+
+// A real keepalived (VRRP only) in the foreground with its own pid files, stopped by its PID.
+export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived> {
+  const confPath = join(o.dir, `keepalived-${o.instance}.conf`);
+  const pidFile = join(o.dir, 'keepalived.pid');
+  const vrrpPidFile = join(o.dir, 'vrrp.pid');
+  const checkersPidFile = join(o.dir, 'checkers.pid');
+  await writeFile(confPath, keepalivedConf(o));
+  const argv = [...o.wrap, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', confPath, '-p', pidFile, '-r', vrrpPidFile, '-c', checkersPidFile];
+  const child: ChildProcess = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let logs = '';
+  const collect = (d: Buffer) => {
+    logs = (logs + String(d)).slice(-50_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const readPid = async (f: string) => Number((await readFile(f, 'utf8').catch(() => '')).trim()) || 0;
+  try {
+    await waitFor(
+      'keepalived to write its pid files',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`keepalived exited ${child.exitCode}: ${logs.slice(-2000)}`);
+        return (await readPid(pidFile)) === child.pid && (await readPid(vrrpPidFile)) > 0;
+      },
+      15_000,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const pid = child.pid ?? 0;
+  const killPid = (p: number, sig: NodeJS.Signals) => {
+    try {
+      if (p > 0) process.kill(p, sig);
+    } catch {}
+  };
+  return {
+    pidFile,
+    vrrpPidFile,
+    confPath,
+    pid,
+    logs: () => logs,
+    async kill9() {
+      const vrrp = await readPid(vrrpPidFile);
+      killPid(pid, 'SIGKILL');
+      killPid(vrrp, 'SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      killPid(pid, 'SIGTERM');
+      const timer = setTimeout(() => killPid(pid, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
