@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import { groupOfMember, groupsOf, type RegistryGroup, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo } from '../supervisor/types.js';
 import { type Ctx, parkedDir, registryDirs } from './context.js';
@@ -29,7 +30,7 @@ export interface Target {
 // Checks every name before anything is touched: its characters, and that it is a registered,
 // parked (when `parkedOk`) or loaded program. Throws Refused naming the first bad one.
 export function resolveNames(view: View, names: readonly string[], verb: string, parkedOk: boolean): Target[] {
-  if (names.length === 0) throw new Refused(`${verb} needs a program name (supzcli help ${verb})`);
+  if (names.length === 0) throw new UsageError(`${verb} needs a program name (supzcli help ${verb})`);
   return names.map((name) => {
     const problem = nameProblem(name);
     if (problem) throw new Refused(`refused: "${name}": ${problem}`);

@@ -1,4 +1,4 @@
-import { EXIT } from '../../errors.js';
+import { EXIT, UsageError } from '../../errors.js';
 import { SupervisorFault } from '../../supervisor/faults.js';
 import { namespec, type ProcessResult } from '../../supervisor/types.js';
 import type { Ctx } from '../context.js';
@@ -67,7 +67,7 @@ export async function restart(ctx: Ctx, names: string[]): Promise<number> {
 
 export async function signal(ctx: Ctx, args: string[]): Promise<number> {
   const [sig, ...names] = args;
-  if (sig === undefined || names.length === 0) throw new Refused('signal needs a signal and a program name: signal <signal> <name> [...]');
+  if (sig === undefined || names.length === 0) throw new UsageError('signal needs a signal and a program name: signal <signal> <name> [...]');
   if (!/^[A-Za-z0-9]+$/.test(sig)) throw new Refused(`refused: "${sig}" is not a signal name or number`);
   const targets = await loadedTargets(ctx, names, 'signal');
   const c = ctx.client;

@@ -1,4 +1,4 @@
-import { EXIT } from '../../errors.js';
+import { EXIT, UsageError } from '../../errors.js';
 import { update as updateGroups } from '../../supervisor/update.js';
 import type { Ctx } from '../context.js';
 import { nameProblem } from '../names.js';
@@ -30,7 +30,7 @@ export async function update(ctx: Ctx, names: string[]): Promise<number> {
 
 // reread: what update would do, as supervisorctl prints it.
 export async function reread(ctx: Ctx, args: string[]): Promise<number> {
-  if (args.length > 0) throw new Refused('reread takes no arguments (supervisord 4 refuses "reread NAME"; use update NAME)');
+  if (args.length > 0) throw new UsageError('reread takes no arguments (supervisord 4 refuses "reread NAME"; use update NAME)');
   const { added, changed, removed } = await ctx.client.reloadConfig();
   const changes = new Map<string, string>();
   for (const [names, what] of [
