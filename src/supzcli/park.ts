@@ -1,6 +1,6 @@
 import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { moveFileDurable } from '../util/move.js';
 
@@ -36,7 +36,9 @@ export async function unpark(parked: string, registryDirs: readonly string[]): P
     throw new UserError(`${parked} came from ${dirname(to)}, which is no longer a registry in the config; move it back by hand`);
   }
   if (await exists(to)) throw new UserError(`${to} already exists; not overwriting it with the parked ${parked}`);
-  await moveFileDurable(parked, to);
+  await moveFileDurable(parked, to).catch((err: unknown) => {
+    throw new UserError(`${parked} could not be moved back to ${to}: ${errorMessage(err)}`, undefined, { cause: err });
+  });
   await unlink(`${parked}.json`).catch(() => {});
   return to;
 }

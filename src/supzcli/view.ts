@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { errorMessage, UsageError, UserError } from '../errors.js';
 import { groupOfMember, groupsOf, type RegistryGroup, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo } from '../supervisor/types.js';
 import { type Ctx, parkedDir, registryDirs } from './context.js';
@@ -14,7 +14,11 @@ export interface View {
 }
 
 export async function viewOf(ctx: Ctx): Promise<View> {
-  const [infos, reg, parked] = await Promise.all([ctx.client.getAllProcessInfo(), scanRegistry(registryDirs(ctx.cfg)), scanRegistry([parkedDir(ctx.cfg)])]);
+  const scan = (dirs: string[]) =>
+    scanRegistry(dirs).catch((err: unknown) => {
+      throw new UserError(`cannot read ${dirs.join(', ')}: ${errorMessage(err)}`, undefined, { cause: err });
+    });
+  const [infos, reg, parked] = await Promise.all([ctx.client.getAllProcessInfo(), scan(registryDirs(ctx.cfg)), scan([parkedDir(ctx.cfg)])]);
   const loaded = new Map<string, ProcessInfo[]>();
   for (const i of infos) loaded.set(i.group, [...(loaded.get(i.group) ?? []), i]);
   return { infos, loaded, registry: groupsOf(reg), parked: groupsOf(parked) };

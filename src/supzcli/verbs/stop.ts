@@ -1,4 +1,4 @@
-import { EXIT } from '../../errors.js';
+import { EXIT, errorMessage } from '../../errors.js';
 import { SupervisorFault } from '../../supervisor/faults.js';
 import { namespec } from '../../supervisor/types.js';
 import { whoAmI } from '../audit.js';
@@ -43,8 +43,14 @@ export async function stop(ctx: Ctx, names: string[]): Promise<number> {
       ctx.io.err(`supzcli: ${file} left in the registry: ${owners.filter((g) => !removed.has(g)).join(', ')} could not be stopped and removed`);
       continue;
     }
-    const to = await park(file, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
-    ctx.io.out(`${owners.join(', ')}: conf parked (${file} -> ${to})`);
+    try {
+      const to = await park(file, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
+      ctx.io.out(`${owners.join(', ')}: conf parked (${file} -> ${to})`);
+    } catch (err) {
+      // Stopped and removed, conf still in the registry: nothing is lost, `update` loads it again.
+      ctx.io.err(`supzcli: ${file} could not be parked (${errorMessage(err)}); it stays in the registry`);
+      code = EXIT.FAILED;
+    }
   }
   return code;
 }
