@@ -81,4 +81,22 @@ describe('the supzcli prompt', () => {
     const history = await readFile(join(sv.dir, '.supzcli_history'), 'utf8');
     assert.deepEqual(history.trim().split('\n'), ['version', 'stop all', 'version', 'start idle', 'tail -f web', 'exit']);
   });
+
+  test('tail -f on the command line follows the log until SIGINT, then exits 0', async () => {
+    const child = spawn(process.execPath, [SUPZCLI_BIN, 'tail', '-f', 'web'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('two ticks after the banner', () => /Press Ctrl-C to exit <==\n[\s\S]*tick[\s\S]*tick/.test(out), 20_000);
+      const seen = out.length;
+      await waitFor('a new tick', () => out.slice(seen).includes('tick'), 20_000);
+      child.kill('SIGINT');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });
