@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { auditLines, snapshot, supervisorctl, supzcli } from '../helpers/supzcli.js';
-import { tempDir, writeJson } from '../helpers/tmp.js';
+import { tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
 const exists = (p: string) =>
   stat(p).then(
@@ -43,9 +43,13 @@ describe('supzcli on a real supervisord', () => {
         web: { command: '/bin/sleep 1000' },
         idle: { command: '/bin/sleep 1000' },
         workers: { command: '/bin/sleep 1000', numprocs: 2 },
+        'a-program-name-longer-than-thirty-chars': { command: '/bin/sleep 1000' },
+        crasher: { command: '/bin/false', startsecs: 1, startretries: 0 },
       },
     });
     const c = sv.client();
+    await c.startProcess('crasher').catch(() => {});
+    await waitFor('crasher FATAL', async () => (await c.getProcessInfo('crasher')).statename === 'FATAL', 20_000);
     await c.startProcess('web');
     await c.startProcessGroup('workers');
     await c.startProcessGroup('grp');
@@ -64,7 +68,7 @@ describe('supzcli on a real supervisord', () => {
   });
 
   test('status prints what supervisorctl prints, byte for byte, and exits as it does', async () => {
-    const cases = [[], ['web'], ['idle'], ['nope'], ['web', 'nope', 'workers:*'], ['grp:'], ['workers:workers_00', 'idle'], ['nosuch:*'], ['all']];
+    const cases = [[], ['web'], ['idle'], ['crasher'], ['a-program-name-longer-than-thirty-chars'], ['nope'], ['web', 'nope', 'workers:*'], ['grp:'], ['workers:workers_00', 'idle'], ['nosuch:*'], ['all']];
     for (const args of cases) {
       let ours = await supzcli(['status', ...args], env);
       let theirs = await supervisorctl(sv, ['status', ...args]);
