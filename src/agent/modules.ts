@@ -16,4 +16,5 @@ export const MODULES: ModuleEntry[] = [
     enabled: (cfg) => Object.keys(cfg.ha?.['service-sets'] ?? {}).length > 0,
     load: async () => (await import('../sync/module.js')).createSyncModule(),
   },
+  { name: 'bluegreen', enabled: (cfg) => cfg.nginx !== undefined, load: async () => (await import('../bluegreen/agent-module.js')).createHealthModule() },
 ];
