@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const allMs = Math.max(...got.map((g) => g.at)) - t0;
     const p = (await n1.syncStatus()).peers[0];
 
-    console.log('replication latency, two namespace hosts (real agents, rsync daemon), debounce 30 ms');
+    console.log('replication latency, two namespace hosts (real agents, rsync daemon), debounce 10 ms (the default)');
     console.log('  (a conf written into the MASTER registry -> the same content in the peer replica)');
     console.log(`  single changes (n=${one.length}): p50 ${fmt(pct(one, 50))}  p99 ${fmt(pct(one, 99))}  max ${fmt(Math.max(...one))}`);
     console.log(

@@ -27,7 +27,7 @@ export const haSchema = z.strictObject({
   sync: z
     .strictObject({
       // Quiet time that collapses a burst of registry changes into one push.
-      'debounce-ms': z.number().int().nonnegative().default(30),
+      'debounce-ms': z.number().int().nonnegative().default(10),
       // Backoff of a failed push: doubles from retry-min-ms up to retry-max-ms.
       'retry-min-ms': z.number().int().positive().default(500),
       'retry-max-ms': z.number().int().positive().default(30_000),
