@@ -93,6 +93,11 @@ describe('supha agent on one node', () => {
     const st = await agent!.status();
     assert.equal(st.sets.web.role, 'BACKUP');
     assert.ok(st.transitions.some((t: any) => t.set === 'web' && t.to === 'MASTER' && t.started === 2));
+    const shown = await supha(['--config', cfgPath, 'status']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /agent on n1: keepalived running/);
+    assert.match(shown.stdout, /set web \(VI_1\): BACKUP/);
+    assert.match(shown.stdout, /web MASTER -> BACKUP \(fifo:BACKUP\) ok: started 0, stopped 2/);
   });
 
   test('malformed input is refused with one line and changes nothing', async () => {
