@@ -26,7 +26,7 @@ describe('failover between two hosts', { timeout: 150_000 }, () => {
   test('the higher-priority host runs the set, the other none of it', async () => {
     await waitRunning(n1(), N, 'node1 to run the set');
     await waitRunning(n2(), 0, 'node2 to run none of it');
-    assert.equal((await n1().agent!.status()).sets.app.role, 'MASTER');
+    await waitFor('node1 MASTER', async () => (await n1().agent!.status()).sets.app.role === 'MASTER');
     await waitFor('node2 BACKUP', async () => (await n2().agent!.status()).sets.app.role === 'BACKUP');
     // The listener forwards supervisord's events to the agent.
     await waitFor('process events in node1 status', async () => (await n1().agent!.status()).processEvents.length > 0);
