@@ -48,10 +48,12 @@ describe('failover between two hosts', { timeout: 150_000 }, () => {
     await n1().ka!.kill9();
     await waitRunning(n2(), N, 'node2 to take the set');
     await waitRunning(n1(), 0, 'node1 to stop its copy (keepalived dead, VIP left behind)');
-    const st = await n1().agent!.status();
+    const st = await waitFor('node1 to record STOP', async () => {
+      const x = await n1().agent!.status();
+      return x.sets.app.role === 'STOP' && x;
+    });
     assert.equal(st.keepalived.alive, false);
     assert.equal(st.sets.app.vipHere, true, 'keepalived left the VIP on node1');
-    assert.equal(st.sets.app.role, 'STOP');
   });
 
   test('a burst of 100 contradictory FIFO events ends in the newest role', async () => {
@@ -61,10 +63,13 @@ describe('failover between two hosts', { timeout: 150_000 }, () => {
     await waitRunning(n2(), 0, 'node2 to follow the newest event (BACKUP)');
     let st = await n2().agent!.status();
     assert.equal(st.sets.app.desired, 'BACKUP');
+    await waitFor('node2 to record BACKUP', async () => (await n2().agent!.status()).sets.app.role === 'BACKUP');
     await writeFile(n2().fifo, burst('MASTER'));
     await waitRunning(n2(), N, 'node2 to follow the newest event (MASTER)');
-    st = await n2().agent!.status();
-    assert.equal(st.sets.app.role, 'MASTER');
+    st = await waitFor('node2 to record MASTER', async () => {
+      const x = await n2().agent!.status();
+      return x.sets.app.role === 'MASTER' && x;
+    });
     assert.ok(st.reconcile.eventsIn >= 200);
     await waitRunning(n1(), 0, 'node1 still runs none');
   });
