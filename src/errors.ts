@@ -7,6 +7,8 @@ export const EXIT = {
   NOT_RUNNING: 3,
   // supha notify/hold/release/check: no agent answers on the control socket.
   NO_AGENT: 4,
+  // supzcli status (another bin, same number): a named program is unknown, or supervisord cannot be asked (as supervisorctl).
+  UNKNOWN: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

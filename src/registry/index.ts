@@ -70,3 +70,4 @@ export async function scanRegistry(dirs: readonly string[]): Promise<RegistryEnt
   }
   return out.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
 }
+export { groupOfMember, groupsOf, type RegistryGroup } from './groups.js';

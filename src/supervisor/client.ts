@@ -1,6 +1,7 @@
-import xmlrpc from 'xmlrpc';
+import type xmlrpcModule from 'xmlrpc';
 import { SupervisorFault, SupervisorProtocolError, SupervisorUnreachable } from './faults.js';
-import type { ProcessInfo, ProcessResult, SupervisorState, TailResult } from './types.js';
+import type { ConfigInfo, ProcessInfo, ProcessResult, SupervisorState, TailResult } from './types.js';
+import { wireCall } from './wire.js';
 
 export interface ClientOptions {
   // unix:///path/to/supervisor.sock or http://host:port
@@ -11,10 +12,13 @@ export interface ClientOptions {
   timeoutMs?: number;
   // Calls that wait for processes (start/stop with wait): must exceed startsecs and stopwaitsecs.
   waitTimeoutMs?: number;
+  // 'xmlrpc' (default): the xmlrpc package. 'builtin': wire.ts, which loads only node:http and
+  // keeps start-up short (supzcli uses it).
+  transport?: 'xmlrpc' | 'builtin';
 }
 
 type XmlRpcValue = unknown;
-type XmlRpcOptions = Exclude<Parameters<typeof xmlrpc.createClient>[0], string> & { socketPath?: string; agent?: false; signal?: AbortSignal };
+type XmlRpcOptions = Exclude<Parameters<typeof xmlrpcModule.createClient>[0], string> & { socketPath?: string; agent?: false; signal?: AbortSignal };
 
 // A typed client for supervisord's XML-RPC API (http://supervisord.org/api.html) over its
 // unix socket or inet port. Every call has a timeout; faults keep supervisord's name.
@@ -23,11 +27,13 @@ export class SupervisorClient {
   private readonly base: XmlRpcOptions;
   private readonly timeoutMs: number;
   private readonly waitTimeoutMs: number;
+  private readonly transport: 'xmlrpc' | 'builtin';
 
   constructor(opts: ClientOptions) {
     this.url = opts.url;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.waitTimeoutMs = opts.waitTimeoutMs ?? 120_000;
+    this.transport = opts.transport ?? 'xmlrpc';
     const base: XmlRpcOptions = { path: '/RPC2', agent: false };
     if (opts.url.startsWith('unix://')) {
       base.socketPath = opts.url.slice('unix://'.length);
@@ -48,6 +54,16 @@ export class SupervisorClient {
   async call<T = XmlRpcValue>(method: string, params: unknown[] = [], wait = false): Promise<T> {
     const timeoutMs = wait ? this.waitTimeoutMs : this.timeoutMs;
     const signal = AbortSignal.timeout(timeoutMs);
+    if (this.transport === 'builtin') {
+      const b = this.base;
+      const auth = b.basic_auth ? { user: b.basic_auth.user, pass: b.basic_auth.pass } : undefined;
+      const target = { socketPath: b.socketPath, host: b.host ?? 'localhost', port: b.port, path: b.path ?? '/RPC2', auth };
+      return wireCall(target, method, params, signal).then(
+        (v) => v as T,
+        (err: unknown) => Promise.reject(this.translate(method, err, timeoutMs)),
+      );
+    }
+    const { default: xmlrpc } = await import('xmlrpc');
     // A fresh client per call: the options object carries the per-call abort signal.
     const client = xmlrpc.createClient({ ...this.base, headers: {}, signal } as XmlRpcOptions);
     return new Promise<T>((resolve, reject) => {
@@ -93,6 +109,9 @@ export class SupervisorClient {
   }
   getAllProcessInfo(): Promise<ProcessInfo[]> {
     return this.call('supervisor.getAllProcessInfo');
+  }
+  getAllConfigInfo(): Promise<ConfigInfo[]> {
+    return this.call('supervisor.getAllConfigInfo');
   }
   getProcessInfo(name: string): Promise<ProcessInfo> {
     return this.call('supervisor.getProcessInfo', [name]);

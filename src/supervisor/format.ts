@@ -1,11 +1,12 @@
 import { namespec, type ProcessInfo } from './types.js';
 
 // The layout of `supervisorctl status` (supervisorctl.py _show_statuses): name column at least
-// 30 wide plus 3, state column 10 wide, then supervisord's own description.
+// 30 wide plus 3, state column 10 wide, then supervisord's own description. Byte for byte: a
+// STARTING or STOPPED line with an empty description keeps its trailing spaces, as supervisorctl's.
 export function formatStatusLines(infos: readonly ProcessInfo[]): string[] {
   const names = infos.map(namespec);
   const width = Math.max(30, ...names.map((n) => n.length)) + 3;
-  return infos.map((info, i) => `${(names[i] ?? '').padEnd(width)}${info.statename.padEnd(10)}${info.description}`.trimEnd());
+  return infos.map((info, i) => `${(names[i] ?? '').padEnd(width)}${info.statename.padEnd(10)}${info.description}`);
 }
 
 export interface ProgramJson {

@@ -20,6 +20,16 @@ export interface ProcessInfo {
   pid: number;
 }
 
+// One entry of getAllConfigInfo (what `supervisorctl avail` shows).
+export interface ConfigInfo {
+  name: string;
+  group: string;
+  inuse: boolean;
+  autostart: boolean;
+  group_prio: number;
+  process_prio: number;
+}
+
 export interface SupervisorState {
   statecode: number;
   statename: 'FATAL' | 'RUNNING' | 'RESTARTING' | 'SHUTDOWN';

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Wall time of `supha status` beside `supervisorctl status` on the same real supervisord
+# (20 programs, 10 running): medians of N runs each, and their ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-21}
+DIR=$(mktemp -d /tmp/supha-bench.XXXXXX)
+cleanup() { [ -n "${SVPID:-}" ] && kill "$SVPID" 2>/dev/null; sleep 0.3; rm -rf "$DIR"; }
+trap cleanup EXIT
+mkdir -p "$DIR/conf.d"
+cat > "$DIR/supervisord.conf" <<CONF
+[unix_http_server]
+file=$DIR/s.sock
+[supervisord]
+logfile=$DIR/s.log
+pidfile=$DIR/s.pid
+childlogdir=$DIR
+nodaemon=true
+user=root
+[supervisorctl]
+serverurl=unix://$DIR/s.sock
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[include]
+files = $DIR/conf.d/*.conf
+CONF
+for i in $(seq -w 1 20); do
+  auto=false; [ $((10#$i % 2)) -eq 0 ] && auto=true
+  printf '[program:p%s]\ncommand=/bin/sleep 100000\nautostart=%s\nstartsecs=0\n' "$i" "$auto" > "$DIR/conf.d/p$i.conf"
+done
+supervisord -n -c "$DIR/supervisord.conf" >/dev/null 2>&1 &
+SVPID=$!
+for _ in $(seq 50); do [ -S "$DIR/s.sock" ] && break; sleep 0.1; done
+sleep 1
+echo "{\"project-name\":\"bench\",\"supervisor\":{\"server-url\":\"unix://$DIR/s.sock\"}}" > "$DIR/config.json"
+
+median_ms() { # command... -> median wall ms over N runs
+  local -a t=()
+  for _ in $(seq "$N"); do
+    local s e
+    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
+    t+=($(((e - s) / 1000)))
+  done
+  printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+ours=$(median_ms node dist/src/cli/supha.js status --config "$DIR/config.json")
+theirs=$(median_ms supervisorctl -c "$DIR/supervisord.conf" status)
+echo "supha status:         median ${ours} ms (N=$N)"
+echo "supervisorctl status: median ${theirs} ms (N=$N)"
+awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "ratio supha/supervisorctl: %.2f\n", a/b}'

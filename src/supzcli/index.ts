@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { runWords, type Session } from './run.js';

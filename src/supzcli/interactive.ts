@@ -1,0 +1,80 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { liteOf } from '../config/lite.js';
+import { errorMessage, isUserError } from '../errors.js';
+import { runWords, type Session } from './run.js';
+
+const PROMPT = 'supzcli> ';
+
+// The prompt supzcli opens with no verb, as supervisorctl's: shows status first, then reads
+// commands (same verbs, same refusals, each audited) until exit, quit or EOF. On a terminal it
+// keeps a history in ~/.supzcli_history. Ctrl-C stops a running tail -f, or leaves the prompt.
+export async function interactive(s: Session): Promise<number> {
+  // The whole config is checked once, up front: a broken one ends the session with one line.
+  try {
+    const { loadConfig } = await import('../config/load.js');
+    s.cfg = liteOf(await loadConfig(s.configPath, s.io.env));
+    s.validated = true;
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    s.io.err(`supzcli: ${err.message}`);
+    return err.exitCode;
+  }
+  const tty = process.stdin.isTTY === true;
+  const historyFile = s.io.env.HOME ? join(s.io.env.HOME, '.supzcli_history') : undefined;
+  let history: string[] = tty && historyFile ? await loadHistory(historyFile) : [];
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: PROMPT, terminal: tty, history, historySize: 500 });
+  rl.on('history', (h: string[]) => {
+    history = h;
+  });
+  let running: AbortController | undefined;
+  const interrupt = () => {
+    if (running) running.abort();
+    else rl.close();
+  };
+  rl.on('SIGINT', interrupt);
+  process.on('SIGINT', interrupt);
+  const closed = new Promise<void>((resolve) => rl.once('close', () => resolve()));
+
+  const runLine = async (line: string) => {
+    running = new AbortController();
+    try {
+      await runWords(line.trim().split(/\s+/), s, running.signal);
+    } catch (err) {
+      s.io.err(`supzcli: internal error (a bug, please report it): ${err instanceof Error ? (err.stack ?? errorMessage(err)) : String(err)}`);
+    } finally {
+      running = undefined;
+    }
+  };
+
+  // NOTE: the iterator must exist before the first await, or piped lines that arrive meanwhile are
+  // lost (https://nodejs.org/api/readline.html#rlsymbolasynciterator).
+  const lines = rl[Symbol.asyncIterator]();
+  await runLine('status');
+  rl.prompt();
+  let quit = false;
+  for await (const line of { [Symbol.asyncIterator]: () => lines }) {
+    const words = line.trim();
+    if (words === 'exit' || words === 'quit' || words === 'EOF') {
+      quit = true;
+      break;
+    }
+    if (words !== '') await runLine(words);
+    rl.prompt();
+  }
+  if (quit) rl.close();
+  await closed;
+  process.off('SIGINT', interrupt);
+  s.io.out('');
+  if (tty && historyFile) await writeFile(historyFile, `${history.slice(0, 500).reverse().join('\n')}\n`, { mode: 0o600 }).catch(() => {});
+  return 0;
+}
+
+async function loadHistory(file: string): Promise<string[]> {
+  try {
+    return (await readFile(file, 'utf8')).split('\n').filter(Boolean).reverse();
+  } catch {
+    return [];
+  }
+}

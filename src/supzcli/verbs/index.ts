@@ -1,0 +1,110 @@
+import type { Ctx } from '../context.js';
+// status is the hot path: loaded with the table, in one static graph (each dynamic import is one
+// more round of module loading at start-up).
+import { status } from './status.js';
+
+export type VerbRun = (ctx: Ctx, args: string[]) => Promise<number>;
+
+// One entry per verb. `acts`: changes supervisord or the registry (full config check, registry
+// scan); the others only read and start fast. Modules load only when their verb runs.
+export interface VerbEntry {
+  name: string;
+  acts: boolean;
+  help: string[];
+  load: () => Promise<VerbRun>;
+}
+
+export const VERBS: VerbEntry[] = [
+  {
+    name: 'status',
+    acts: false,
+    help: [
+      'status\t\t\tGet all process status info',
+      'status <name> <name>\tGet status for named processes',
+      'status <gname>:*\tGet status for all processes in a group',
+    ],
+    load: async () => status,
+  },
+  {
+    name: 'start',
+    acts: true,
+    help: [
+      'start <name> [...]\tStart processes; a parked conf is moved back into the registry and loaded first',
+      'start <gname>:*\t\tStart all processes in a group',
+    ],
+    load: async () => (await import('./start.js')).start,
+  },
+  {
+    name: 'stop',
+    acts: true,
+    help: ['stop <name> [...]\tStop, remove from supervisord, and park the conf under <state-dir>/parked', 'stop <gname>:*\t\tThe same for a whole group'],
+    load: async () => (await import('./stop.js')).stop,
+  },
+  {
+    name: 'restart',
+    acts: true,
+    help: ['restart <name> [...]\tStop then start (the registry is left alone)'],
+    load: async () => (await import('./control.js')).restart,
+  },
+  {
+    name: 'signal',
+    acts: true,
+    help: ['signal <signal> <name> [...]\tSend a signal (HUP, USR1, ...) to processes'],
+    load: async () => (await import('./control.js')).signal,
+  },
+  {
+    name: 'clear',
+    acts: true,
+    help: ["clear <name> [...]\tClear processes' log files"],
+    load: async () => (await import('./control.js')).clear,
+  },
+  {
+    name: 'tail',
+    acts: false,
+    help: ['tail [-f|-<bytes>] <name> [stdout|stderr]\tThe end of a process log (default: 1600 bytes of stdout); -f follows it, Ctrl-C stops'],
+    load: async () => (await import('./tail.js')).tail,
+  },
+  {
+    name: 'pid',
+    acts: false,
+    help: ['pid\t\t\tThe PID of supervisord', 'pid <name> [...]\tThe PID of processes (0: not running)', 'pid all\t\t\tThe PID of every process'],
+    load: async () => (await import('./info.js')).pid,
+  },
+  {
+    name: 'update',
+    acts: true,
+    help: ['update\t\t\tLoad the registry into supervisord: add new groups, remove gone ones, restart changed ones', 'update <gname> [...]\tOnly those groups'],
+    load: async () => (await import('./update.js')).update,
+  },
+  {
+    name: 'reread',
+    acts: false,
+    help: ["reread\t\t\tShow what update would change (supervisord's configuration diff)"],
+    load: async () => (await import('./update.js')).reread,
+  },
+  {
+    name: 'avail',
+    acts: false,
+    help: ['avail\t\t\tEvery configured process, in use or not'],
+    load: async () => (await import('./info.js')).avail,
+  },
+  {
+    name: 'version',
+    acts: false,
+    help: ["version\t\t\tsupervisord's version"],
+    load: async () => (await import('./info.js')).version,
+  },
+  {
+    name: 'help',
+    acts: false,
+    help: ['help\t\t\tThe verbs', 'help <verb>\t\tHelp on one verb'],
+    load: async () => {
+      const { help } = await import('./help.js');
+      return (ctx, args) => help(ctx, args, VERBS);
+    },
+  },
+];
+
+export function verbNamed(name: string): VerbEntry | undefined {
+  return VERBS.find((v) => v.name === name);
+}

@@ -1,0 +1,91 @@
+import { basename } from 'node:path';
+import { EXIT } from '../../errors.js';
+import { SupervisorFault } from '../../supervisor/faults.js';
+import { namespec } from '../../supervisor/types.js';
+import { update } from '../../supervisor/update.js';
+import { whoAmI } from '../audit.js';
+import { type Ctx, parkedDir, registryDirs } from '../context.js';
+import { park, supersede, unpark } from '../park.js';
+import { FAULT, failed, startLine } from '../results.js';
+import { checkWholeFiles, resolveNames, type Target, type View, viewOf } from '../view.js';
+
+// start X: a parked conf goes back into the registry, supervisord loads it (reloadConfig + add),
+// then X starts. A loaded X just starts, as with supervisorctl.
+export async function start(ctx: Ctx, names: string[]): Promise<number> {
+  const view = await viewOf(ctx);
+  const targets = resolveNames(view, names, 'start', true);
+  const toUnpark = new Set(targets.filter((t) => view.parked.has(t.group) && !view.registry.has(t.group)).map((t) => t.group));
+  checkWholeFiles(view.parked, toUnpark, 'start');
+  const groups = [...new Set(targets.map((t) => t.group))];
+  const restored = await restore(ctx, view, groups, toUnpark);
+  const ready = await load(ctx, view, groups, restored);
+  let code: number = EXIT.OK;
+  for (const t of targets) {
+    if (!ready.has(t.group) || !(await startOne(ctx, t))) code = EXIT.FAILED;
+  }
+  return code;
+}
+
+// Parked confs of the named groups back into the registry; a registry conf wins over a parked one.
+async function restore(ctx: Ctx, view: View, groups: readonly string[], toUnpark: ReadonlySet<string>): Promise<Map<string, string>> {
+  const restored = new Map<string, string>();
+  for (const group of groups) {
+    const parked = view.parked.get(group);
+    const registered = view.registry.get(group);
+    if (parked && registered) {
+      for (const f of parked.files) await supersede(f, registered.files.find((r) => basename(r) === basename(f)) ?? '');
+      ctx.io.out(`${group}: the registry conf is used; the parked copy was set aside`);
+    } else if (parked && toUnpark.has(group)) {
+      for (const f of parked.files.filter((x) => !restored.has(x))) {
+        const to = await unpark(f, registryDirs(ctx.cfg));
+        restored.set(f, to);
+        ctx.io.out(`${group}: conf restored to ${to}`);
+      }
+    }
+  }
+  return restored;
+}
+
+// Loads the groups supervisord does not have (reloadConfig + add). A restored conf whose groups
+// could not be loaded is parked again, so a failed start changes nothing.
+async function load(ctx: Ctx, view: View, groups: readonly string[], restored: ReadonlyMap<string, string>): Promise<Set<string>> {
+  const ready = new Set(groups.filter((g) => view.loaded.has(g)));
+  const missing = groups.filter((g) => !ready.has(g));
+  if (missing.length === 0) return ready;
+  try {
+    const res = await update(ctx.client, missing);
+    for (const g of missing) {
+      if (res.added.includes(g) || res.changed.includes(g)) {
+        ctx.io.out(`${g}: added process group`);
+        ready.add(g);
+      } else ctx.io.err(`supzcli: supervisord did not load ${g} (is its registry folder in supervisord's [include] files?)`);
+    }
+  } catch (err) {
+    if (!(err instanceof SupervisorFault)) throw err;
+    ctx.io.err(`supzcli: ${err.message}`);
+  }
+  for (const [from, to] of restored) {
+    const owners = [...view.parked.values()].filter((g) => g.files.includes(from)).map((g) => g.name);
+    if (owners.some((g) => ready.has(g))) continue;
+    await park(to, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
+    ctx.io.err(`supzcli: ${owners.join(', ')}: not loaded; conf parked again (${from})`);
+  }
+  return ready;
+}
+
+async function startOne(ctx: Ctx, t: Target): Promise<boolean> {
+  if (t.process === undefined) {
+    const results = await ctx.client.startProcessGroup(t.group);
+    for (const r of results) ctx.io.out(startLine(r));
+    return !results.some((r) => failed(r.status, FAULT.ALREADY_STARTED));
+  }
+  try {
+    await ctx.client.startProcess(t.name);
+    ctx.io.out(`${namespec({ group: t.group, name: t.process })}: started`);
+    return true;
+  } catch (err) {
+    if (!(err instanceof SupervisorFault)) throw err;
+    ctx.io.out(startLine({ status: err.code, name: t.process, group: t.group, description: err.faultString }));
+    return !failed(err.code, FAULT.ALREADY_STARTED);
+  }
+}

@@ -1,0 +1,1 @@
+../../scripts/sup_run.sh

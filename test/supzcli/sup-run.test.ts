@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ROOT } from '../helpers/cli.js';
+import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
+import { SUPZCLI_BIN } from '../helpers/supzcli.js';
+import { waitFor, writeJson } from '../helpers/tmp.js';
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+describe('sup_run.sh with the example app', () => {
+  let sv: Supervisord;
+  let app: string;
+  let env: NodeJS.ProcessEnv;
+  // The app's own copy of sup_run.sh, run from anywhere, as in the seed.
+  const supRun = (action: string) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(join(app, 'sup_run.sh'), [action], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+      });
+    });
+
+  before(async () => {
+    sv = await startSupervisord();
+    app = join(sv.dir, 'apps/example-app');
+    await mkdir(join(sv.dir, 'apps'), { recursive: true });
+    await cp(join(ROOT, 'supervisor/example-app'), app, { recursive: true, dereference: true });
+    await cp(join(ROOT, 'scripts/sup_run.sh'), join(app, 'sup_run.sh'));
+    const cfg = await writeJson(join(sv.dir, 'config.json'), {
+      'project-name': 't',
+      'state-dir': 'state',
+      supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'] },
+    });
+    // supzcli on PATH, as operators have it.
+    const bin = join(sv.dir, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'supzcli'), `#!/bin/sh\nexec "${process.execPath}" "${SUPZCLI_BIN}" "$@"\n`);
+    await chmod(join(bin, 'supzcli'), 0o755);
+    env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, SUPHA_CONFIG: cfg, SUP_REGISTRY: sv.registryDir };
+  });
+  after(async () => sv?.stop());
+
+  test('start writes the conf (autostart=false) and runs the app; stop stops it and parks the conf', async () => {
+    let r = await supRun('start');
+    assert.equal(r.code, 0, r.out);
+    const conf = await readFile(join(sv.registryDir, 'example-app.conf'), 'utf8');
+    assert.match(conf, /^\[program:example-app\]$/m);
+    assert.match(conf, /^autostart=false$/m);
+    assert.match(conf, new RegExp(`^command=${app}/app.sh$`, 'm'));
+    assert.match(conf, new RegExp(`^directory=${app}$`, 'm'));
+    assert.match(r.out, /example-app: added process group\nexample-app: started/);
+    await waitFor('example-app running', async () => (await sv.client().getProcessInfo('example-app')).statename === 'RUNNING');
+    await waitFor('its output', async () => (await sv.client().readProcessStdoutLog('example-app', 0, 4096)).includes('example-app: alive'));
+
+    r = await supRun('status');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /^example-app +RUNNING +pid \d+/);
+
+    r = await supRun('stop');
+    assert.equal(r.code, 0, r.out);
+    assert.equal(await exists(join(sv.registryDir, 'example-app.conf')), false);
+    assert.equal(await readFile(join(sv.dir, 'state/parked/example-app.conf'), 'utf8'), conf);
+    assert.ok(!(await sv.client().getAllProcessInfo()).some((i) => i.name === 'example-app'));
+    assert.equal((await supRun('status')).code, 4);
+
+    // Started again: the conf is written afresh, the stale parked copy is set aside.
+    r = await supRun('start');
+    assert.equal(r.code, 0, r.out);
+    assert.equal((await sv.client().getProcessInfo('example-app')).statename === 'STOPPED', false);
+    assert.equal(await exists(join(sv.dir, 'state/parked/example-app.conf')), false);
+    r = await supRun('stop');
+    assert.equal(r.code, 0, r.out);
+  });
+
+  test('a program.ini without PROGRAM_RUN: one line, exit 2, nothing written', async () => {
+    await writeFile(join(app, 'program.ini'), 'PROGRAM_NAME=broken\n');
+    const r = await supRun('start');
+    assert.equal(r.code, 2);
+    assert.match(r.out, /PROGRAM_RUN is missing/);
+    assert.equal(await exists(join(sv.registryDir, 'broken.conf')), false);
+  });
+});
