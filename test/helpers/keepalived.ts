@@ -107,6 +107,11 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
     logs: () => logs,
     async kill9() {
       const vrrp = await readPid(vrrpPidFile);
+      // NOTE: stop both first. The VRRP child gets SIGTERM when its parent dies (PDEATHSIG) and
+      // would then remove the VIP; stopped, it cannot, and SIGKILL ends it before it runs again.
+      // This is `systemctl kill -s KILL`: every process of keepalived at once.
+      killPid(vrrp, 'SIGSTOP');
+      killPid(pid, 'SIGSTOP');
       killPid(pid, 'SIGKILL');
       killPid(vrrp, 'SIGKILL');
       await exited;
