@@ -193,5 +193,14 @@ describe('supha agent on one node', () => {
     assert.equal(r.code, 4);
     assert.match(r.stderr, /not running/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+    // check without an agent asks supervisord: none of the set running is healthy, a mix is not.
+    let c = await supha(['--config', cfgPath, 'check', 'web']);
+    assert.equal(c.code, 0, c.stdout + c.stderr);
+    assert.match(c.stdout, /no agent; 0 of 2 programs RUNNING/);
+    await sv.client().startProcess('a');
+    c = await supha(['--config', cfgPath, 'check', 'web']);
+    assert.equal(c.code, 1, c.stdout);
+    c = await supha(['--config', cfgPath, 'check', 'nope']);
+    assert.equal(c.code, 2);
   });
 });

@@ -73,4 +73,14 @@ describe('failover between two hosts', { timeout: 150_000 }, () => {
     assert.ok(st.reconcile.eventsIn >= 200);
     await waitRunning(n1(), 0, 'node1 still runs none');
   });
+
+  test('keepalived restarted on node1: the agent reads its events again (the FIFO survived) and node1 takes the set back', async () => {
+    await n1().startKeepalived();
+    await waitRunning(n1(), N, 'node1 to take the set back');
+    await waitRunning(n2(), 0, 'node2 to stop');
+    await waitFor('node1 MASTER with keepalived alive', async () => {
+      const st = await n1().agent!.status();
+      return st.sets.app.role === 'MASTER' && st.keepalived.alive;
+    });
+  });
 });
