@@ -21,7 +21,7 @@ cat > "$AGENT_CFG" <<JSON
   }
 }
 JSON
-was_billing=$(supervisorctl -c "$DEMO/supervisord.conf" status billing | awk '{print $2}')
+was_running=$(supervisorctl -c "$DEMO/supervisord.conf" status | awk '$2 == "RUNNING" {print $1}' || true)
 node "$ROOT/dist/src/cli/supha.js" --config "$AGENT_CFG" agent --log-file "$DEMO/agent.log" & pids+=($!)
 AGENT_PID=$!
 for _ in $(seq 100); do [ -S "$DEMO/state/agent.sock" ] && break; sleep 0.1; done
@@ -65,4 +65,4 @@ kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null || true
 echo "agent stopped (exit after SIGTERM: clean)"
 # Leave the demo supervisord as the next parts expect it.
-[ "$was_billing" = RUNNING ] && supervisorctl -c "$DEMO/supervisord.conf" start billing >/dev/null || true
+for p in $was_running; do supervisorctl -c "$DEMO/supervisord.conf" start "$p" >/dev/null || true; done
