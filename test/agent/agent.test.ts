@@ -138,6 +138,9 @@ describe('supha agent on one node', () => {
     assert.equal(await agent!.stop(), 0);
     agent = await startAgent(cfgPath, sock);
     assert.equal((await agent.status()).holds.web.reason, 'maintenance');
+    const second = await supha(['--config', cfgPath, 'agent']);
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /another agent already answers on/);
     await writeFile(fifo, 'INSTANCE "VI_1" MASTER 100\n');
     await waitFor('the event seen', async () => (await agent!.status()).sets.web.desired === 'MASTER');
     await agent.status();
