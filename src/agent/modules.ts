@@ -10,4 +10,6 @@ export interface ModuleEntry {
 
 // The agent runs these. Adding one is one entry here, e.g.
 //   { name: 'sync', enabled: (cfg) => Object.keys(cfg.ha?.peers ?? {}).length > 0, load: async (cfg) => (await import('../sync/module.js')).createSyncModule(cfg) },
-export const MODULES: ModuleEntry[] = [];
+export const MODULES: ModuleEntry[] = [
+  { name: 'bluegreen', enabled: (cfg) => cfg.nginx !== undefined, load: async () => (await import('../bluegreen/agent-module.js')).createHealthModule() },
+];

@@ -23,6 +23,11 @@ export const healthSchema = z.strictObject({
   concurrency: z.number().int().positive().default(8),
   'max-restarts': z.number().int().nonnegative().default(3),
   'restart-backoff-ms': z.number().int().nonnegative().default(5_000),
+  // After supha (re)starts a node, it is not restarted again before this long unless it has
+  // answered 200 since (slow starters are not killed while they boot).
+  'start-grace-ms': z.number().int().nonnegative().default(60_000),
+  // A node healthy this long after its last restart gets its reboot-count back to 0.
+  'restart-reset-ms': z.number().int().nonnegative().default(600_000),
 });
 
 export const switchSchema = z.strictObject({
@@ -30,6 +35,7 @@ export const switchSchema = z.strictObject({
   'health-deadline-ms': z.number().int().positive().default(30_000),
   'verify-window-ms': z.number().int().nonnegative().default(3_000),
   'drain-ms': z.number().int().nonnegative().default(2_000),
+  'check-interval-ms': z.number().int().positive().default(500),
   'verify-url': z.string().optional(),
 });
 
@@ -38,6 +44,8 @@ export const nginxSchema = z.strictObject({
   'nginx-reload-cmd': z.string().default('nginx -s reload'),
   'nginx-test-cmd': z.string().optional(),
   'upstream-conf-path': z.string(),
+  // Nginx's master pid file: a reload is verified by new worker pids under that master.
+  'pid-file': z.string().default('/run/nginx.pid'),
   upstream: z.strictObject({
     'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     keepalive: z.number().int().nonnegative().default(0),

@@ -67,4 +67,39 @@ export const commands: CommandEntry[] = [
     builder: (y) => y.option('log-file', { type: 'string', describe: 'log here instead of stderr' }),
     run: async (a: Args, io) => (await import('./listen.js')).listenCommand(a, io),
   },
+  {
+    command: 'nodes <action>',
+    describe: 'blue/green nodes: check (one health round), start (the primary group), stop-standby',
+    builder: (y) =>
+      y
+        .positional('action', { choices: ['check', 'start', 'stop-standby'], demandOption: true })
+        .option('json', { type: 'boolean', describe: 'check: print JSON' }),
+    run: async (a: Args, io) => (await import('./nodes.js')).nodesCommand(a as any, io),
+  },
+  {
+    command: 'upstream <action>',
+    describe: "render the primary group's Nginx upstream: test, install, reload, verify",
+    builder: (y) =>
+      y
+        .positional('action', { choices: ['render'], demandOption: true })
+        .option('force', { type: 'boolean', describe: 'render even with no healthy non-backup node' })
+        .option('print', { type: 'boolean', describe: 'print the rendered block' }),
+    run: async (a: Args, io) => (await import('./upstream.js')).upstreamCommand(a, io),
+  },
+  {
+    command: 'switch',
+    describe: 'blue/green switch: start standby, health gate, swap, reload, verify, stop the old group',
+    builder: (y) =>
+      y
+        .option('upgrade', { type: 'boolean', describe: "run the standby group's upgrade-cmd first" })
+        .option('keep-old', { type: 'boolean', describe: 'leave the old group running for a fast rollback' })
+        .option('recover', { type: 'boolean', describe: 'only finish or roll back an interrupted switch' }),
+    run: async (a: Args, io) => (await import('./switch.js')).switchCommand(a, io),
+  },
+  {
+    command: 'rollback',
+    describe: 'switch back to the group the last switch left',
+    builder: (y) => y.option('keep-old', { type: 'boolean', describe: 'leave the group switched away from running' }),
+    run: async (a: Args, io) => (await import('./switch.js')).switchCommand(a, io, true),
+  },
 ];

@@ -1,0 +1,10 @@
+export { createHealthModule } from './agent-module.js';
+export { healthGate, verifyWindow } from './gate.js';
+export { type Journal, journalPath, lockHolder, lockPath, readJournal, takeLock } from './lock.js';
+export { eachNodeStop, isNodeUp, type NodeCtx, startNode, stopNode } from './nodes.js';
+export { recoverSwitch } from './recover.js';
+export { ensureGroupUp, type NodeAction } from './restart.js';
+export { defaultRoles, type GroupRole, type Roles, readRoles, rolesPath, writeRoles } from './roles.js';
+export { SwitchFailed } from './steps.js';
+export { runSwitch, type SwitchOptions, type SwitchReport } from './switch.js';
+export { type RenderResult, renderGroup } from './upstream.js';

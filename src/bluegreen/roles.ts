@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { UserError } from '../errors.js';
+import { nginxOf } from '../health/round.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+
+// One role in node-group-status.json, keys exactly as the seed's file.
+export interface GroupRole {
+  'group-name': string;
+  nodes: string[];
+}
+
+export interface Roles {
+  standby: GroupRole;
+  primary: GroupRole;
+}
+
+export function rolesPath(cfg: Config): string {
+  return join(cfg['runtime-dir'], 'node-group-status.json');
+}
+
+function roleOf(cfg: Config, group: string): GroupRole {
+  const spec = nginxOf(cfg).upstream['node-group'][group];
+  if (!spec) throw new UserError(`${rolesPath(cfg)}: group "${group}" is not in nginx.upstream.node-group`);
+  return { 'group-name': group, nodes: Object.keys(spec.nodes) };
+}
+
+// The roles the config starts with (`default-group`).
+export function defaultRoles(cfg: Config): Roles {
+  const groups = Object.entries(nginxOf(cfg).upstream['node-group']);
+  const find = (role: string) => groups.find(([, g]) => g['default-group'] === role)?.[0] ?? '';
+  return { standby: roleOf(cfg, find('standby')), primary: roleOf(cfg, find('primary')) };
+}
+
+// The current roles: node-group-status.json, else the config's defaults. Node lists always
+// come from the config (a node added to a group shows up at once).
+export async function readRoles(cfg: Config): Promise<Roles> {
+  const path = rolesPath(cfg);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultRoles(cfg);
+    throw err;
+  }
+  let data: Partial<Record<'primary' | 'standby', Partial<GroupRole>>>;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path}: invalid JSON (${(err as Error).message})`);
+  }
+  const p = data?.primary?.['group-name'];
+  const s = data?.standby?.['group-name'];
+  if (typeof p !== 'string' || typeof s !== 'string' || p === s) {
+    throw new UserError(`${path}: expected {"primary": {"group-name": …}, "standby": {"group-name": …}} naming two different groups`);
+  }
+  return { standby: roleOf(cfg, s), primary: roleOf(cfg, p) };
+}
+
+export async function writeRoles(cfg: Config, roles: Roles): Promise<void> {
+  await writeJsonAtomic(rolesPath(cfg), { standby: roles.standby, primary: roles.primary });
+}
+
+export function rolesFor(cfg: Config, primary: string, standby: string): Roles {
+  return { standby: roleOf(cfg, standby), primary: roleOf(cfg, primary) };
+}
+
+export function swapped(roles: Roles): Roles {
+  return { standby: roles.primary, primary: roles.standby };
+}

@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config/index.js';
+import { errorMessage, UserError } from '../errors.js';
+import { listNodes, nginxOf } from '../health/round.js';
+import type { SupervisorClient } from '../supervisor/index.js';
+import { run, splitCommand } from '../util/exec.js';
+import type { Logger } from '../util/log.js';
+import { healthGate, verifyWindow } from './gate.js';
+import { type Journal, lastSwitchPath, takeLock, writeJournal } from './lock.js';
+import { eachNode, isNodeUp, type NodeCtx, startNode, stopNode } from './nodes.js';
+import { finishSwitch, recoverSwitch, undoSwitch } from './recover.js';
+import { readRoles, swapped, writeRoles } from './roles.js';
+import { StepError, Steps, SwitchFailed } from './steps.js';
+import { renderGroup } from './upstream.js';
+
+export interface SwitchOptions {
+  log: Logger;
+  // Lines for the person watching (stdout); the log gets its own records.
+  say: (line: string) => void;
+  // Run the target group's upgrade-cmd (with its nodes stopped) before starting it.
+  upgrade?: boolean;
+  // Leave the old group running after the switch, for a fast `supha rollback`.
+  keepOld?: boolean;
+  // `rollback`: only when a previous switch is recorded and its target is still primary.
+  rollback?: boolean;
+  client?: SupervisorClient;
+  signal?: AbortSignal;
+}
+
+export interface SwitchReport {
+  from: string;
+  to: string;
+  ms: number;
+  steps: { step: string; ms: number }[];
+}
+
+// The whole switch under the lock: recover a killed one first, then switch standby to primary.
+// A rollback that finds an interrupted switch and rolls it back stops there (undefined).
+export async function runSwitch(cfg: Config, opts: SwitchOptions): Promise<SwitchReport | undefined> {
+  const what = opts.rollback ? 'rollback' : 'switch';
+  const lock = await takeLock(cfg, what);
+  try {
+    const recovered = await recoverSwitch(cfg, opts.log, opts.say);
+    if (opts.rollback && recovered === 'rolled back') {
+      opts.say('that was the rollback: the previous roles and upstream are back');
+      return undefined;
+    }
+    if (opts.rollback) await checkRollback(cfg);
+    return await switchOnce(cfg, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function checkRollback(cfg: Config): Promise<void> {
+  const text = await readFile(lastSwitchPath(cfg), 'utf8').catch(() => undefined);
+  if (text === undefined) throw new UserError('rollback refused: no switch recorded to roll back (switch with supha switch)');
+  const last = JSON.parse(text) as { from: string; to: string };
+  const roles = await readRoles(cfg);
+  if (roles.primary['group-name'] !== last.to) {
+    throw new UserError(`rollback refused: the last switch went to ${last.to}, but ${roles.primary['group-name']} is primary now`);
+  }
+}
+
+async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchReport> {
+  const nginx = nginxOf(cfg);
+  const roles = await readRoles(cfg);
+  const from = roles.primary['group-name'];
+  const to = roles.standby['group-name'];
+  const upgradeCmd = nginx.upstream['node-group'][to]?.['upgrade-cmd'];
+  if (opts.upgrade && !upgradeCmd) throw new UserError(`--upgrade: group ${to} has no upgrade-cmd in the config`);
+  const toNodes = listNodes(cfg, to);
+  const ctx: NodeCtx = opts.client ? { cfg, log: opts.log, client: opts.client } : { cfg, log: opts.log };
+  const sw = nginx.switch;
+  const steps = new Steps(opts.say);
+  const log = opts.log.child({ switch: `${from}->${to}` });
+  steps.line(`${opts.rollback ? 'rollback' : 'switch'}: ${from} (primary) -> ${to} (standby)`);
+  log.info({ from, to, upgrade: !!opts.upgrade }, 'switch begins');
+
+  const j: Journal = { from, to, step: 'starting', 'started-at': new Date().toISOString(), 'was-running': [], 'keep-old': !!opts.keepOld };
+  try {
+    if (!opts.upgrade) {
+      const up = await Promise.all(toNodes.map((n) => isNodeUp(ctx, n).catch(() => false)));
+      j['was-running'] = toNodes.filter((_, i) => up[i]).map((n) => n.name);
+    }
+    await writeJournal(cfg, j);
+    if (opts.upgrade && upgradeCmd) {
+      await steps.step(`upgrade ${to}: stop its nodes, run ${upgradeCmd}`, async () => {
+        await eachNode(toNodes, (n) => stopNode(ctx, n));
+        const [file, args] = splitCommand(upgradeCmd);
+        await run(file, args, { timeoutMs: 600_000, signal: opts.signal });
+      });
+    }
+    opts.signal?.throwIfAborted();
+    const toStart = toNodes.filter((n) => !j['was-running'].includes(n.name));
+    await steps.step(`start ${to}: ${toStart.map((n) => n.name).join(', ') || '(all already up)'}`, () => eachNode(toStart, (n) => startNode(ctx, n)));
+    await writeJournal(cfg, { ...j, step: 'gate' });
+    await steps.step(`health gate: ${sw['health-passes']} passes in a row per non-backup node of ${to}, within ${sw['health-deadline-ms']} ms`, () =>
+      healthGate(cfg, toNodes, opts.signal),
+    );
+    opts.signal?.throwIfAborted();
+    await writeJournal(cfg, { ...j, step: 'swapped' });
+    await steps.step(`swap roles: ${to} primary, ${from} standby`, () => writeRoles(cfg, swapped(roles)));
+    opts.signal?.throwIfAborted();
+    await steps.step(`upstream ${nginx.upstream['upstream-name']} -> ${to}: render, nginx -t, reload, verify`, async () => {
+      const r = await renderGroup(cfg, to, log);
+      if (r.result.changed) steps.line(`  reload verified by ${r.result.verifiedBy}`);
+    });
+    await steps.step(`verify for ${sw['verify-window-ms']} ms: ${to} directly${sw['verify-url'] ? ' and through nginx' : ''}`, () =>
+      verifyWindow(cfg, toNodes, opts.signal),
+    );
+    await writeJournal(cfg, { ...j, step: 'verified' });
+  } catch (err) {
+    const step = err instanceof StepError ? err.step : steps.current;
+    const reason = opts.signal?.aborted ? errorMessage(opts.signal.reason) : errorMessage(err);
+    log.error({ err, step }, 'switch failed; rolling back');
+    steps.line(`rolling back: roles and upstream to ${from}, stopping what was started`);
+    const undo = await undoSwitch(ctx, j).then(
+      () => `rolled back to ${from}`,
+      (e: unknown) => `ROLLBACK FAILED too (${errorMessage(e)}); the journal is kept, the next supha switch retries it`,
+    );
+    steps.line(undo);
+    throw new SwitchFailed(step, reason, undo);
+  }
+
+  if (opts.keepOld) steps.line(`${from} left running (warm) for supha rollback; supha nodes stop-standby stops it`);
+  await steps.step(opts.keepOld ? 'record the switch' : `drain ${sw['drain-ms']} ms, then stop ${from}`, async () => {
+    if (!opts.keepOld) {
+      await sleep(sw['drain-ms'], undefined, { signal: opts.signal }).catch(() => {
+        throw new UserError(`${errorMessage(opts.signal?.reason)} after verification: ${to} serves; supha switch --recover stops ${from}`);
+      });
+    }
+    await finishSwitch(ctx, j).catch((err: unknown) => {
+      throw new UserError(`switched, but stopping ${from} failed: ${errorMessage(err)}`);
+    });
+  });
+  const ms = Math.round(steps.elapsedMs());
+  steps.line(`done: ${to} is primary (${(ms / 1000).toFixed(2)}s)`);
+  return { from, to, ms, steps: steps.done };
+}

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { recoverSwitch, runSwitch, takeLock } from '../../bluegreen/index.js';
+import { loadConfig } from '../../config/index.js';
+import { EXIT } from '../../errors.js';
+import { createLogger } from '../../util/log.js';
+import type { Io } from '../io.js';
+
+type Args = { config?: string | undefined; upgrade?: boolean | undefined; 'keep-old'?: boolean | undefined; recover?: boolean | undefined };
+
+// supha switch / supha rollback: steps and times on stdout, log records in <state-dir>/bluegreen.log.
+export async function switchCommand(args: Args, io: Io, rollback = false): Promise<number> {
+  const cfg = await loadConfig(args.config, io.env);
+  const log = createLogger({ destination: join(cfg['state-dir'], 'bluegreen.log') }).child({ module: 'switch' });
+  if (args.recover) {
+    const lock = await takeLock(cfg, 'switch --recover');
+    try {
+      const r = await recoverSwitch(cfg, log, io.out);
+      io.out(r === 'none' ? 'no interrupted switch to recover' : `interrupted switch ${r}`);
+    } finally {
+      await lock.release();
+    }
+    return EXIT.OK;
+  }
+  // Ctrl-C or SIGTERM: the switch stops at the next step boundary and rolls back (after
+  // verification it leaves the journal for switch --recover, which completes it).
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${sig}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await runSwitch(cfg, { log, say: io.out, upgrade: !!args.upgrade, keepOld: !!args['keep-old'], rollback, signal: stop.signal });
+  } catch (err) {
+    // Refusals too (lock held, nothing to roll back): every one leaves a log line with its reason.
+    log.error({ err }, `${rollback ? 'rollback' : 'switch'} did not happen or failed`);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return EXIT.OK;
+}

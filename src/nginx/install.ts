@@ -1,0 +1,153 @@
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config/index.js';
+import { errorMessage, UserError } from '../errors.js';
+import { checkUrl } from '../health/check.js';
+import { nginxOf } from '../health/round.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { run, splitCommand } from '../util/exec.js';
+import type { Logger } from '../util/log.js';
+import { type TestOutcome, testWithCopy } from './testconf.js';
+import { childPids, masterPid } from './workers.js';
+
+// Where the live upstream file is and how Nginx is tested and reloaded.
+export interface NginxTarget {
+  live: string;
+  pidFile: string;
+  testCmd: string;
+  reloadCmd: string;
+  verifyUrl?: string | undefined;
+  reloadTimeoutMs: number;
+}
+
+export function nginxTarget(cfg: Config): NginxTarget {
+  const n = nginxOf(cfg);
+  const at = (p: string) => resolve(dirname(cfg.configPath), p);
+  return {
+    live: at(n['upstream-conf-path']),
+    pidFile: at(n['pid-file']),
+    testCmd: n['nginx-test-cmd'] ?? `${n['nginx-home']}/sbin/nginx -t`,
+    reloadCmd: n['nginx-reload-cmd'],
+    verifyUrl: n.switch['verify-url'],
+    reloadTimeoutMs: 10_000,
+  };
+}
+
+export const lastGoodPath = (t: NginxTarget) => `${t.live}.last-good`;
+const candidatePath = (t: NginxTarget) => `${t.live}.candidate`;
+const rejectedPath = (t: NginxTarget) => `${t.live}.rejected`;
+// Present only while a candidate sits at the live path for `nginx -t`.
+const testingMark = (t: NginxTarget) => `${t.live}.testing`;
+
+export type InstallResult = { changed: false } | { changed: true; ms: number; verifiedBy: string };
+
+async function readMaybe(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+// A run killed while a candidate was being tested left it at the live path: put the last good
+// file back. Returns true when it did.
+export async function recoverInterruptedTest(t: NginxTarget, log: Logger): Promise<boolean> {
+  if (!(await exists(testingMark(t)))) return false;
+  const good = await readMaybe(lastGoodPath(t));
+  if (good !== undefined) await writeFileAtomic(t.live, good);
+  await rm(testingMark(t), { force: true });
+  log.warn({ live: t.live }, 'an interrupted nginx -t left a candidate live; last good upstream put back');
+  return true;
+}
+
+// Puts `text` live: candidate beside the live file, nginx -t on it, atomic rename, reload, verify.
+// The file it replaces is kept as `.last-good`; on any failure it goes back (and Nginx is
+// reloaded when it had been). Same text as live: nothing happens.
+export async function installUpstream(t: NginxTarget, text: string, log: Logger): Promise<InstallResult> {
+  await recoverInterruptedTest(t, log);
+  const previous = await readMaybe(t.live);
+  if (previous === text) return { changed: false };
+  const started = performance.now();
+  await writeFileAtomic(candidatePath(t), text);
+  if (previous !== undefined) await writeFileAtomic(lastGoodPath(t), previous);
+  const putBack = async () => {
+    if (previous === undefined) await rm(t.live, { force: true });
+    else await writeFileAtomic(t.live, previous);
+  };
+
+  const test = await testCandidate(t);
+  if (!test.ok) {
+    await writeFileAtomic(rejectedPath(t), text);
+    if (test.how === 'swap') await putBack();
+    await rm(testingMark(t), { force: true });
+    await rm(candidatePath(t), { force: true });
+    const said = test.said.split('\n').filter((l) => /emerg|error|failed/i.test(l))[0] ?? test.said.trim();
+    log.error({ live: t.live, said }, 'nginx -t rejected the new upstream; live file unchanged');
+    throw new UserError(`nginx -t rejected the new upstream (kept as ${rejectedPath(t)}): ${said.trim()}`);
+  }
+  if (test.how === 'copy') await rename(candidatePath(t), t.live);
+  await rm(testingMark(t), { force: true });
+
+  try {
+    const verifiedBy = await reloadAndVerify(t, log);
+    log.info({ live: t.live, verifiedBy }, 'upstream installed and nginx reloaded');
+    return { changed: true, ms: Math.round(performance.now() - started), verifiedBy };
+  } catch (err) {
+    await putBack();
+    const again = await reloadAndVerify(t, log).then(
+      () => 'nginx reloaded with it',
+      (e: unknown) => `and reloading it failed too: ${errorMessage(e)}`,
+    );
+    log.error({ err, live: t.live }, `reload failed; last good upstream put back, ${again}`);
+    throw new UserError(`nginx reload: ${errorMessage(err)}; last good upstream put back, ${again}`);
+  }
+}
+
+// Tests the candidate: through a copy of the main conf when it includes the live path
+// literally (the live file is never touched), else with the candidate swapped in for the test.
+async function testCandidate(t: NginxTarget): Promise<TestOutcome> {
+  const copied = await testWithCopy(t.testCmd, t.live, candidatePath(t));
+  if (copied) return copied;
+  // NOTE: nginx -t tests the whole config, which includes the live path (by a glob, say), so
+  // the candidate is renamed over it for the test; Nginx never loads it unless the test passes.
+  await writeFileAtomic(testingMark(t), '');
+  await rename(candidatePath(t), t.live);
+  const [file, args] = splitCommand(t.testCmd);
+  const r = await run(file, args, { reject: false, timeoutMs: 30_000 }).catch((err: unknown) => ({ exitCode: -1, stderr: errorMessage(err), stdout: '' }));
+  return { ok: r.exitCode === 0, said: r.stderr || r.stdout, how: 'swap' };
+}
+
+// Runs the reload command and waits until it really took: new worker pids under the master
+// (pid file), else an answer through Nginx at verify-url, else only the command's exit code.
+export async function reloadAndVerify(t: NginxTarget, log: Logger): Promise<string> {
+  const master = await masterPid(t.pidFile);
+  const before = master === undefined ? new Set<number>() : await childPids(master);
+  const [file, args] = splitCommand(t.reloadCmd);
+  await run(file, args, { timeoutMs: 30_000 });
+  const deadline = Date.now() + t.reloadTimeoutMs;
+  if (master !== undefined) {
+    for (;;) {
+      const now = await childPids(master);
+      if ([...now].some((p) => !before.has(p))) return 'new worker pids';
+      if (Date.now() > deadline)
+        throw new UserError(`nginx (master ${master}) started no new workers within ${t.reloadTimeoutMs} ms: the reload did not take (see its error log)`);
+      await sleep(25);
+    }
+  }
+  if (t.verifyUrl) {
+    const r = await checkUrl(t.verifyUrl, t.reloadTimeoutMs);
+    if (r.code >= 500 || r.error) throw new UserError(`after reload ${t.verifyUrl} answered ${r.code}${r.error ? ` (${r.error})` : ''}`);
+    return `a request through nginx (${r.code})`;
+  }
+  log.warn({ pidFile: t.pidFile }, 'no nginx pid file and no switch.verify-url: reload verified by its exit code only');
+  return 'exit code only';
+}

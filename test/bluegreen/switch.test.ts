@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import { childPids } from '../../src/nginx/index.js';
+import { type Rig, type RigOptions, spawnUntil, startRig } from '../helpers/bluegreen.js';
+import { ROOT, supha } from '../helpers/cli.js';
+import { get, startLoad } from '../helpers/load.js';
+import { waitFor } from '../helpers/tmp.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.stop();
+  rig = undefined;
+});
+
+async function rigWithPrimaryUp(opts: RigOptions = {}): Promise<Rig> {
+  rig = await startRig(opts);
+  await rig.startNodes('g1', 'g1-backup');
+  await waitFor('group1 through nginx', async () => (await get(rig!.nginx.url).catch(() => undefined))?.body === 'v1\n');
+  return rig;
+}
+
+const state = async (r: Rig, name: string) => (await r.sv.client().getProcessInfo(name)).statename;
+const roles = async (r: Rig) => JSON.parse(await readFile(join(r.runtimeDir, 'node-group-status.json'), 'utf8'));
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+const seedRoles = (primary: string, standby: string) => ({
+  standby: { 'group-name': standby, nodes: [`${standby === 'group1' ? 'g1' : 'g2'}`, `${standby === 'group1' ? 'g1' : 'g2'}-backup`] },
+  primary: { 'group-name': primary, nodes: [`${primary === 'group1' ? 'g1' : 'g2'}`, `${primary === 'group1' ? 'g1' : 'g2'}-backup`] },
+});
+
+describe('supha switch (real nginx, real supervisord)', () => {
+  test('a switch under load: no failed Connection: close request; then rollback', async () => {
+    const r = await rigWithPrimaryUp();
+    const load = startLoad(r.nginx.url, { clients: 4, keepAlive: false, maxSeconds: 120 });
+    const sw = await supha(['switch', '--config', r.cfgPath]);
+    await waitFor('some requests after the switch', () => (load.snapshot().bodies.v2 ?? 0) > 20);
+    const got = await load.stop();
+    assert.equal(sw.code, 0, sw.stderr + sw.stdout);
+    const order = [
+      'switch: group1 (primary) -> group2',
+      'start group2',
+      'health gate',
+      'swap roles',
+      'upstream jetty -> group2',
+      'verify for',
+      'drain',
+      'done: group2 is primary',
+    ];
+    let at = -1;
+    for (const s of order) {
+      const i = sw.stdout.indexOf(s);
+      assert.ok(i > at, `"${s}" in order in:\n${sw.stdout}`);
+      at = i;
+    }
+    assert.match(sw.stdout, /^\[ +\d+\.\d\ds\] /m);
+    assert.equal(got.failed, 0, JSON.stringify(got));
+    assert.ok((got.bodies.v1 ?? 0) > 0 && (got.bodies.v2 ?? 0) > 0, JSON.stringify(got.bodies));
+    assert.deepEqual(await roles(r), seedRoles('group2', 'group1'));
+    assert.deepEqual(Object.keys(await roles(r)), ['standby', 'primary']);
+    assert.equal((await get(r.nginx.url)).body, 'v2\n');
+    assert.equal(await state(r, 'g1'), 'STOPPED');
+    assert.equal(await state(r, 'g1-backup'), 'STOPPED');
+    assert.equal(await state(r, 'g2'), 'RUNNING');
+    assert.ok(!(await exists(join(r.stateDir, 'switch-journal.json'))));
+    assert.ok(!(await exists(join(r.stateDir, 'bluegreen.lock'))));
+
+    const rb = await supha(['rollback', '--config', r.cfgPath]);
+    assert.equal(rb.code, 0, rb.stderr + rb.stdout);
+    assert.match(rb.stdout, /rollback: group2 \(primary\) -> group1/);
+    assert.deepEqual(await roles(r), seedRoles('group1', 'group2'));
+    assert.equal((await get(r.nginx.url)).body, 'v1\n');
+    assert.equal(await state(r, 'g2'), 'STOPPED');
+  });
+
+  test('a standby that never gets healthy changes nothing for traffic and is stopped again', async () => {
+    const r = await rigWithPrimaryUp({ g2: { version: 'v2', mode: 'sick' }, switch: { 'health-deadline-ms': 1_500 } });
+    const live = await readFile(r.nginx.upstreamPath, 'utf8');
+    const workers = await childPids(r.nginx.pid);
+    const load = startLoad(r.nginx.url, { clients: 2, keepAlive: false, maxSeconds: 120 });
+    const sw = await supha(['switch', '--config', r.cfgPath]);
+    const got = await load.stop();
+    assert.equal(sw.code, 1, sw.stdout);
+    assert.equal(sw.stderr.trim().split('\n').length, 1, sw.stderr);
+    assert.match(sw.stderr, /switch failed at step "health gate[^"]*": not healthy within 1500 ms: g2 \(last: 503\); rolled back to group1/);
+    assert.match(sw.stdout, /FAILED/);
+    assert.equal(got.failed, 0, JSON.stringify(got));
+    assert.deepEqual(Object.keys(got.bodies), ['v1']);
+    assert.equal(await readFile(r.nginx.upstreamPath, 'utf8'), live);
+    assert.deepEqual(await childPids(r.nginx.pid), workers, 'nginx was not reloaded');
+    assert.deepEqual(await roles(r), seedRoles('group1', 'group2'));
+    assert.equal(await state(r, 'g2'), 'STOPPED');
+    assert.equal(await state(r, 'g2-backup'), 'STOPPED');
+    assert.equal(await state(r, 'g1'), 'RUNNING');
+  });
+
+  test('a switch killed with SIGKILL in the health gate is rolled back by the next switch', async () => {
+    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 3_000 } });
+    const live = await readFile(r.nginx.upstreamPath, 'utf8');
+    const run = spawnUntil(['switch', '--config', r.cfgPath], /health gate/);
+    await run.seen;
+    run.child.kill('SIGKILL');
+    await run.exited;
+    assert.ok(await exists(join(r.stateDir, 'switch-journal.json')));
+    assert.equal(await state(r, 'g2'), 'RUNNING');
+    // A second switch is refused only while the first is alive; this one takes over, rolls back, switches.
+    const sw = await supha(['switch', '--config', r.cfgPath]);
+    assert.equal(sw.code, 0, sw.stderr + sw.stdout);
+    const undo = sw.stdout.indexOf('stopped at step "gate": rolling it back');
+    assert.ok(undo >= 0 && undo < sw.stdout.indexOf('switch: group1 (primary) -> group2'), sw.stdout);
+    assert.deepEqual(await roles(r), seedRoles('group2', 'group1'));
+    assert.equal((await get(r.nginx.url)).body, 'v2\n');
+    assert.notEqual(await readFile(r.nginx.upstreamPath, 'utf8'), live);
+  });
+
+  test('a switch killed with SIGKILL after verification is completed by switch --recover', async () => {
+    const r = await rigWithPrimaryUp({ switch: { 'drain-ms': 60_000 } });
+    const run = spawnUntil(['switch', '--config', r.cfgPath], /drain 60000 ms/);
+    await run.seen;
+    run.child.kill('SIGKILL');
+    await run.exited;
+    assert.equal(await state(r, 'g1'), 'RUNNING');
+    const rec = await supha(['switch', '--recover', '--config', r.cfgPath]);
+    assert.equal(rec.code, 0, rec.stderr + rec.stdout);
+    assert.match(rec.stdout, /had passed verification: completing it/);
+    assert.match(rec.stdout, /interrupted switch completed/);
+    assert.deepEqual(await roles(r), seedRoles('group2', 'group1'));
+    assert.equal(await state(r, 'g1'), 'STOPPED');
+    assert.equal((await get(r.nginx.url)).body, 'v2\n');
+    assert.ok(!(await exists(join(r.stateDir, 'switch-journal.json'))));
+    const again = await supha(['switch', '--recover', '--config', r.cfgPath]);
+    assert.match(again.stdout, /no interrupted switch to recover/);
+  });
+
+  test('a second switch is refused while one runs; rollback without a switch is refused', async () => {
+    // A standby that never answers keeps the first switch in its health gate (15 s deadline).
+    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 60_000 } });
+    const rb = await supha(['rollback', '--config', r.cfgPath]);
+    assert.equal(rb.code, 1);
+    assert.match(rb.stderr, /rollback refused: no switch recorded/);
+    const run = spawnUntil(['switch', '--config', r.cfgPath], /health gate/);
+    await run.seen;
+    const second = await supha(['switch', '--config', r.cfgPath]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, new RegExp(`switch refused: another switch, upstream render or nodes command is running \\(pid ${run.child.pid}`));
+    assert.match(run.stdout(), /health gate[^\n]*\.\.\.\n$/, 'the first switch was still in its gate');
+    run.child.kill('SIGINT');
+    await run.exited;
+    assert.equal(run.child.exitCode, 1);
+  });
+
+  test('nodes run by start-cmd/stop-cmd scripts (no supervisord)', async () => {
+    const r = await rigWithPrimaryUp();
+    const ctl = join(ROOT, 'test/fixtures/node-ctl.sh');
+    const pidFiles = ['g2', 'g2-backup'].map((n) => join(r.stateDir, `${n}.pid`));
+    await r.writeConfig((c) => {
+      for (const [i, n] of ['g2', 'g2-backup'].entries()) {
+        const node = c.nginx.upstream['node-group'].group2.nodes[n];
+        delete node['supervisor-program'];
+        node['start-cmd'] = `/bin/sh ${ctl} start ${pidFiles[i]} ${r.ports[n]} "v2 ${n}"`;
+        node['stop-cmd'] = `/bin/sh ${ctl} stop ${pidFiles[i]}`;
+      }
+    });
+    try {
+      const sw = await supha(['switch', '--keep-old', '--config', r.cfgPath]);
+      assert.equal(sw.code, 0, sw.stderr + sw.stdout);
+      assert.equal((await get(r.nginx.url)).body, 'v2 g2\n');
+      assert.equal(await state(r, 'g1'), 'RUNNING', '--keep-old left group1 warm');
+      const pid = Number(await readFile(pidFiles[0]!, 'utf8'));
+      const rb = await supha(['rollback', '--config', r.cfgPath]);
+      assert.equal(rb.code, 0, rb.stderr + rb.stdout);
+      assert.match(rb.stdout, /start group1: \(all already up\)/);
+      assert.equal((await get(r.nginx.url)).body, 'v1\n');
+      assert.ok(!(await exists(pidFiles[0]!)), 'stop-cmd ran');
+      await waitFor('g2 to exit', () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+    } finally {
+      for (const f of pidFiles) {
+        const pid = Number(await readFile(f, 'utf8').catch(() => '0'));
+        try {
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await rm(f, { force: true });
+      }
+    }
+  });
+
+  test('switch --upgrade runs the upgrade command first; a failing one changes nothing', async () => {
+    const r = await rigWithPrimaryUp();
+    await mkdir(r.stateDir, { recursive: true });
+    const current = join(r.stateDir, 'g2-release');
+    await writeFile(current, 'v2\n');
+    await writeFile(join(r.stateDir, 'release-v3'), 'v3\n');
+    // g2 reads its version from the release file when it starts.
+    await r.sv.writeProgram('g2', { command: `${process.execPath} ${join(ROOT, 'test/fixtures/backend.mjs')} ${r.ports.g2} @${current}`, stopwaitsecs: 5 });
+    await r.sv.client().reloadConfig();
+    await r.sv
+      .client()
+      .stopProcessGroup('g2')
+      .catch(() => {});
+    await r.sv.client().removeProcessGroup('g2');
+    await r.sv.client().addProcessGroup('g2');
+
+    await r.writeConfig((c) => {
+      c.nginx.upstream['node-group'].group2['upgrade-cmd'] = '/bin/false';
+    });
+    let sw = await supha(['switch', '--upgrade', '--config', r.cfgPath]);
+    assert.equal(sw.code, 1, sw.stdout);
+    assert.match(sw.stderr, /switch failed at step "upgrade group2: stop its nodes, run \/bin\/false": .*exit 1; rolled back to group1/);
+    assert.equal((await get(r.nginx.url)).body, 'v1\n');
+    assert.equal(await state(r, 'g2'), 'STOPPED');
+
+    await r.writeConfig((c) => {
+      c.nginx.upstream['node-group'].group2['upgrade-cmd'] = `/bin/cp ${join(r.stateDir, 'release-v3')} ${current}`;
+    });
+    sw = await supha(['switch', '--upgrade', '--config', r.cfgPath]);
+    assert.equal(sw.code, 0, sw.stderr + sw.stdout);
+    assert.equal((await get(r.nginx.url)).body, 'v3\n');
+    assert.equal(await state(r, 'g1'), 'STOPPED');
+  });
+
+  test('Ctrl-C during a switch rolls it back at once', async () => {
+    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 3_000 } });
+    const live = await readFile(r.nginx.upstreamPath, 'utf8');
+    const run = spawnUntil(['switch', '--config', r.cfgPath], /health gate/);
+    await run.seen;
+    run.child.kill('SIGINT');
+    await run.exited;
+    assert.equal(run.child.exitCode, 1);
+    assert.match(run.stderr(), /^supha: switch failed at step "health gate[^"]*": interrupted by SIGINT; rolled back to group1\n$/);
+    assert.match(run.stdout(), /rolling back/);
+    assert.equal(await state(r, 'g2'), 'STOPPED');
+    assert.equal(await readFile(r.nginx.upstreamPath, 'utf8'), live);
+    assert.deepEqual(await roles(r), seedRoles('group1', 'group2'));
+    assert.ok(!(await exists(join(r.stateDir, 'switch-journal.json'))));
+    assert.ok(!(await exists(join(r.stateDir, 'bluegreen.lock'))));
+  });
+});

@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort, tempDir, waitFor } from './tmp.js';
+
+export interface NginxOptions {
+  // The upstream the server proxies to, and the first content of the upstream file.
+  upstreamName: string;
+  upstreamText: string;
+  dir?: string;
+  workers?: number;
+  // Keep the upstream in DIR/conf.d/ and include `conf.d/*.conf` (Debian's layout) instead of
+  // including the file by name.
+  glob?: boolean;
+}
+
+export interface Nginx {
+  dir: string;
+  port: number;
+  url: string;
+  confPath: string;
+  upstreamPath: string;
+  pidFile: string;
+  pid: number;
+  // For config.json: nginx-test-cmd and nginx-reload-cmd against this instance.
+  testCmd: string;
+  reloadCmd: string;
+  errorLog(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+// A real nginx (`nginx -p DIR -c DIR/nginx.conf`, master in the foreground) on a free loopback
+// port, proxying / to the upstream in DIR/upstream.conf. Stopped by its PID.
+export async function startNginx(opts: NginxOptions): Promise<Nginx> {
+  const tmp = opts.dir ? { dir: opts.dir, cleanup: async () => {} } : await tempDir('supha-nginx-');
+  const dir = tmp.dir;
+  await mkdir(join(dir, 'tmp'), { recursive: true });
+  await mkdir(join(dir, 'conf.d'), { recursive: true });
+  const port = await freePort();
+  const confPath = join(dir, 'nginx.conf');
+  const upstreamPath = opts.glob ? join(dir, 'conf.d', 'upstream.conf') : join(dir, 'upstream.conf');
+  const pidFile = join(dir, 'nginx.pid');
+  const errorLogPath = join(dir, 'error.log');
+  await writeFile(upstreamPath, opts.upstreamText);
+  await writeFile(
+    confPath,
+    `daemon off;
+master_process on;
+worker_processes ${opts.workers ?? 1};
+pid ${pidFile};
+error_log ${errorLogPath} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  include ${opts.glob ? join(dir, 'conf.d', '*.conf') : upstreamPath};
+  server {
+    listen 127.0.0.1:${port};
+    keepalive_requests 100000;
+    location / {
+      proxy_pass http://${opts.upstreamName};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`,
+  );
+  const base = ['-p', dir, '-e', errorLogPath, '-c', confPath];
+  const child: ChildProcess = spawn('nginx', base, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid ?? 0;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(pid, 'SIGTERM');
+      const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await tmp.cleanup();
+  };
+  try {
+    await waitFor('nginx to write its pid file', async () => {
+      if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+      return (await readFile(pidFile, 'utf8').catch(() => '')).trim() === String(pid);
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    dir,
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    confPath,
+    upstreamPath,
+    pidFile,
+    pid,
+    testCmd: `nginx ${base.join(' ')} -t`,
+    reloadCmd: `nginx ${base.join(' ')} -s reload`,
+    errorLog: () => readFile(errorLogPath, 'utf8').catch(() => ''),
+    stop,
+  };
+}
