@@ -5,7 +5,7 @@ export const EXIT = {
   FAILED: 1,
   USAGE: 2,
   NOT_RUNNING: 3,
-  // supha notify/hold/release/check: no agent answers on the control socket.
+  // supha notify/hold/release: no agent answers on the control socket.
   NO_AGENT: 4,
   // supzcli status (another bin, same number): a named program is unknown, or supervisord cannot be asked (as supervisorctl).
   UNKNOWN: 4,

@@ -3,11 +3,13 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import type { Config } from '../config/index.js';
+import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
 import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
+import { askAgent } from './control-client.js';
 import { handleControl } from './handlers.js';
 import { startHttpServer } from './http.js';
 import { renderMetrics } from './metrics.js';
@@ -17,6 +19,14 @@ import { controlSocketPath, tokenFilePath } from './paths.js';
 import type { ProcessEvent } from './protocol.js';
 import { Reconciler } from './reconcile.js';
 import { type SetState, setsFromConfig, type Transition } from './sets.js';
+
+async function readToken(path: string): Promise<string> {
+  const token = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UserError(`ha.agent.token-file ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
+  });
+  if (token.trim() === '') throw new UserError(`ha.agent.token-file ${path}: empty`);
+  return token.trim();
+}
 
 // `supha agent`: FIFO reader and control socket in, one reconcile loop, HTTP API, and the
 // modules (replication, health checks) that run inside it.
@@ -105,15 +115,26 @@ export class Agent {
     await this.holds.load();
     this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
     await this.fifo.start();
-    this.control = await startControlServer(controlSocketPath(this.cfg), (req) => handleControl(this, req), this.log.child({ module: 'control' }));
+    const socket = controlSocketPath(this.cfg);
+    if (
+      await askAgent(socket, { op: 'status' }, 1_000).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new UserError(`another agent already answers on ${socket}`);
+    }
+    this.control = await startControlServer(socket, (req) => handleControl(this, req), this.log.child({ module: 'control' }));
     const tokenFile = tokenFilePath(this.cfg);
-    const token = tokenFile === undefined ? undefined : (await readFile(tokenFile, 'utf8')).trim();
+    const token = tokenFile === undefined ? undefined : await readToken(tokenFile);
     this.http = await startHttpServer(
       ha.agent.listen,
       token,
       { node: this.node, status: () => this.status(), metrics: () => renderMetrics(this), roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined) },
       this.log.child({ module: 'http' }),
-    );
+    ).catch((err: NodeJS.ErrnoException) => {
+      throw new UserError(`ha.agent.listen ${ha.agent.listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message)}`);
+    });
     await this.reconciler.kick('start');
     this.timer = setInterval(() => {
       void this.fifo?.check().catch((err) => this.log.error({ err }, 'fifo: reopen failed'));

@@ -1,5 +1,6 @@
 export { Agent } from './agent.js';
 export { AgentUnreachable, askAgent } from './control-client.js';
+export { formatAgentStatus } from './format.js';
 export type { AgentContext, AgentModule, Role } from './module.js';
 export { MODULES, type ModuleEntry } from './modules.js';
 export { controlSocketPath, tokenFilePath } from './paths.js';

@@ -1,4 +1,4 @@
-import { effectiveRole, type Group, type HoldStore, setGroups, startAll, stopAll, trackFilePath, writeTrackFile } from '../ha/index.js';
+import { type ConvergeResult, effectiveRole, type Group, type HoldStore, setGroups, startAll, stopAll, trackFilePath, writeTrackFile } from '../ha/index.js';
 import { pidFileAlive, vipPresent } from '../keepalived/index.js';
 import { scanRegistry } from '../registry/index.js';
 import { type ProcessInfo, type SupervisorClient, update } from '../supervisor/index.js';
@@ -173,15 +173,7 @@ export class Reconciler {
     }, 50);
   }
 
-  private transition(
-    set: SetState,
-    trigger: string,
-    to: Role,
-    why: string,
-    t0: number,
-    r: { started: string[]; stopped: string[]; failed: { name: string; error: string }[] },
-    held: boolean,
-  ): void {
+  private transition(set: SetState, trigger: string, to: Role, why: string, t0: number, r: ConvergeResult, held: boolean): void {
     const from = set.acted;
     const t: Transition = {
       at: new Date().toISOString(),
@@ -195,6 +187,7 @@ export class Reconciler {
       stopped: r.stopped.length,
       failed: r.failed.map((f) => `${f.name}: ${f.error}`),
       ms: Math.round((performance.now() - t0) * 10) / 10,
+      ...(r.rpcMs === undefined ? {} : { supervisordMs: Math.round(r.rpcMs * 10) / 10 }),
       outcome: held ? 'held' : r.failed.length > 0 ? 'failed' : 'ok',
     };
     if (!held && from !== to) {

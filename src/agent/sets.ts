@@ -58,5 +58,7 @@ export interface Transition {
   stopped: number;
   failed: string[];
   ms: number;
+  // Of ms, the time inside supervisord's start calls (spawning).
+  supervisordMs?: number;
   outcome: 'ok' | 'held' | 'failed';
 }

@@ -2,6 +2,7 @@ import { constants, fstatSync, openSync } from 'node:fs';
 import { mkdir, stat, unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { UserError } from '../errors.js';
 import { run } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
 import { LineSplitter, type NotifyEvent, parseNotifyLine } from './parse.js';
@@ -10,7 +11,7 @@ import { LineSplitter, type NotifyEvent, parseNotifyLine } from './parse.js';
 export async function ensureFifo(path: string): Promise<void> {
   try {
     const st = await stat(path);
-    if (!st.isFIFO()) throw new Error(`${path} exists and is not a FIFO`);
+    if (!st.isFIFO()) throw new UserError(`ha.keepalived.notify-fifo ${path}: exists and is not a FIFO`);
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -1,5 +1,4 @@
 import { readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { errorMessage, UserError } from '../errors.js';
@@ -23,10 +22,9 @@ export interface NginxTarget {
 
 export function nginxTarget(cfg: Config): NginxTarget {
   const n = nginxOf(cfg);
-  const at = (p: string) => resolve(dirname(cfg.configPath), p);
   return {
-    live: at(n['upstream-conf-path']),
-    pidFile: at(n['pid-file']),
+    live: n['upstream-conf-path'],
+    pidFile: n['pid-file'],
     testCmd: n['nginx-test-cmd'] ?? `${n['nginx-home']}/sbin/nginx -t`,
     reloadCmd: n['nginx-reload-cmd'],
     verifyUrl: n.switch['verify-url'],

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
@@ -25,13 +24,12 @@ export class SyncModule implements AgentModule {
     await pause.load();
     this.pause = pause;
     const token = await readToken(tokenFilePath(ctx.cfg));
-    const at = (p: string | undefined) => (p === undefined ? undefined : resolve(dirname(ctx.cfg.configPath), p));
     const s = ha.sync;
     const peers = Object.entries(ha.peers)
       .filter(([, p]) => p['sync-target'] !== undefined)
       .map(([name, p]) => ({
         peer: name,
-        target: { target: p['sync-target'] ?? '', sshOptions: p['ssh-options'], passwordFile: at(p['password-file']) },
+        target: { target: p['sync-target'] ?? '', sshOptions: p['ssh-options'], passwordFile: p['password-file'] },
         agentUrl: p['agent-url'],
         token,
         debounceMs: s['debounce-ms'],

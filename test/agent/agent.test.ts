@@ -90,9 +90,17 @@ describe('supha agent on one node', () => {
       return s.a === 'STOPPED' && s.b === 'STOPPED';
     });
     assert.equal((await states()).outsider, 'RUNNING');
-    const st = await agent!.status();
-    assert.equal(st.sets.web.role, 'BACKUP');
+    // The pass records its transition a moment after supervisord reports the programs stopped.
+    const st = await waitFor('the agent to record BACKUP', async () => {
+      const x = await agent!.status();
+      return x.sets.web.role === 'BACKUP' && x;
+    });
     assert.ok(st.transitions.some((t: any) => t.set === 'web' && t.to === 'MASTER' && t.started === 2));
+    const shown = await supha(['--config', cfgPath, 'status']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /agent on n1: keepalived running/);
+    assert.match(shown.stdout, /set web \(VI_1\): BACKUP/);
+    assert.match(shown.stdout, /web MASTER -> BACKUP \([^)]*fifo:BACKUP[^)]*\) ok: started 0, stopped 2/);
   });
 
   test('malformed input is refused with one line and changes nothing', async () => {
@@ -130,6 +138,9 @@ describe('supha agent on one node', () => {
     assert.equal(await agent!.stop(), 0);
     agent = await startAgent(cfgPath, sock);
     assert.equal((await agent.status()).holds.web.reason, 'maintenance');
+    const second = await supha(['--config', cfgPath, 'agent']);
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /another agent already answers on/);
     await writeFile(fifo, 'INSTANCE "VI_1" MASTER 100\n');
     await waitFor('the event seen', async () => (await agent!.status()).sets.web.desired === 'MASTER');
     await agent.status();
@@ -170,9 +181,11 @@ describe('supha agent on one node', () => {
       const s = await states();
       return s.a === 'STOPPED' && s.b === 'STOPPED';
     });
-    const st = await agent!.status();
+    const st = await waitFor('the agent to record STOP', async () => {
+      const x = await agent!.status();
+      return x.sets.web.role === 'STOP' && x;
+    });
     assert.equal(st.keepalived.alive, false);
-    assert.equal(st.sets.web.role, 'STOP');
     assert.equal((await states()).outsider, 'RUNNING');
   });
 
@@ -183,5 +196,14 @@ describe('supha agent on one node', () => {
     assert.equal(r.code, 4);
     assert.match(r.stderr, /not running/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+    // check without an agent asks supervisord: none of the set running is healthy, a mix is not.
+    let c = await supha(['--config', cfgPath, 'check', 'web']);
+    assert.equal(c.code, 0, c.stdout + c.stderr);
+    assert.match(c.stdout, /no agent; 0 of 2 programs RUNNING/);
+    await sv.client().startProcess('a');
+    c = await supha(['--config', cfgPath, 'check', 'web']);
+    assert.equal(c.code, 1, c.stdout);
+    c = await supha(['--config', cfgPath, 'check', 'nope']);
+    assert.equal(c.code, 2);
   });
 });

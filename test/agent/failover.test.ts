@@ -26,7 +26,7 @@ describe('failover between two hosts', { timeout: 150_000 }, () => {
   test('the higher-priority host runs the set, the other none of it', async () => {
     await waitRunning(n1(), N, 'node1 to run the set');
     await waitRunning(n2(), 0, 'node2 to run none of it');
-    assert.equal((await n1().agent!.status()).sets.app.role, 'MASTER');
+    await waitFor('node1 MASTER', async () => (await n1().agent!.status()).sets.app.role === 'MASTER');
     await waitFor('node2 BACKUP', async () => (await n2().agent!.status()).sets.app.role === 'BACKUP');
     // The listener forwards supervisord's events to the agent.
     await waitFor('process events in node1 status', async () => (await n1().agent!.status()).processEvents.length > 0);
@@ -48,10 +48,12 @@ describe('failover between two hosts', { timeout: 150_000 }, () => {
     await n1().ka!.kill9();
     await waitRunning(n2(), N, 'node2 to take the set');
     await waitRunning(n1(), 0, 'node1 to stop its copy (keepalived dead, VIP left behind)');
-    const st = await n1().agent!.status();
+    const st = await waitFor('node1 to record STOP', async () => {
+      const x = await n1().agent!.status();
+      return x.sets.app.role === 'STOP' && x;
+    });
     assert.equal(st.keepalived.alive, false);
     assert.equal(st.sets.app.vipHere, true, 'keepalived left the VIP on node1');
-    assert.equal(st.sets.app.role, 'STOP');
   });
 
   test('a burst of 100 contradictory FIFO events ends in the newest role', async () => {
@@ -61,11 +63,24 @@ describe('failover between two hosts', { timeout: 150_000 }, () => {
     await waitRunning(n2(), 0, 'node2 to follow the newest event (BACKUP)');
     let st = await n2().agent!.status();
     assert.equal(st.sets.app.desired, 'BACKUP');
+    await waitFor('node2 to record BACKUP', async () => (await n2().agent!.status()).sets.app.role === 'BACKUP');
     await writeFile(n2().fifo, burst('MASTER'));
     await waitRunning(n2(), N, 'node2 to follow the newest event (MASTER)');
-    st = await n2().agent!.status();
-    assert.equal(st.sets.app.role, 'MASTER');
+    st = await waitFor('node2 to record MASTER', async () => {
+      const x = await n2().agent!.status();
+      return x.sets.app.role === 'MASTER' && x;
+    });
     assert.ok(st.reconcile.eventsIn >= 200);
     await waitRunning(n1(), 0, 'node1 still runs none');
+  });
+
+  test('keepalived restarted on node1: the agent reads its events again (the FIFO survived) and node1 takes the set back', async () => {
+    await n1().startKeepalived();
+    await waitRunning(n1(), N, 'node1 to take the set back');
+    await waitRunning(n2(), 0, 'node2 to stop');
+    await waitFor('node1 MASTER with keepalived alive', async () => {
+      const st = await n1().agent!.status();
+      return st.sets.app.role === 'MASTER' && st.keepalived.alive;
+    });
   });
 });

@@ -48,6 +48,18 @@ describe('config', () => {
     );
   });
 
+  test('relative paths are resolved against the config file folder', () => {
+    const c = JSON.parse(seedText);
+    c.nginx['upstream-conf-path'] = 'nginx/upstream.conf';
+    c.ha = { 'service-sets': { s: { 'vrrp-instance': 'VI_1', registry: 'reg' } }, agent: { 'token-file': 'token' }, peers: { p: { 'password-file': 'pw' } } };
+    const cfg = parseConfig(JSON.stringify(c), '/etc/supha/config.json');
+    assert.equal(cfg.nginx?.['upstream-conf-path'], '/etc/supha/nginx/upstream.conf');
+    assert.equal(cfg.ha?.['service-sets'].s?.registry, '/etc/supha/reg');
+    assert.equal(cfg.ha?.agent['token-file'], '/etc/supha/token');
+    assert.equal(cfg.ha?.peers.p?.['password-file'], '/etc/supha/pw');
+    assert.equal(cfg.ha?.keepalived['notify-fifo'], '/run/supha/keepalived.fifo');
+  });
+
   test('a wrong type names the path, the expected and the given type', () => {
     assert.deepEqual(
       problemsOf((c) => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from './tmp.js';
 
@@ -70,6 +70,9 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
   const vrrpPidFile = join(o.dir, 'vrrp.pid');
   const checkersPidFile = join(o.dir, 'checkers.pid');
   await writeFile(confPath, keepalivedConf(o));
+  // A SIGKILLed keepalived leaves its pid files, and its VRRP child may linger as a zombie no one
+  // reaps here: keepalived would then refuse to start ("daemon is already running").
+  for (const f of [pidFile, vrrpPidFile, checkersPidFile]) await rm(f, { force: true });
   const argv = [...o.wrap, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', confPath, '-p', pidFile, '-r', vrrpPidFile, '-c', checkersPidFile];
   const child: ChildProcess = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
@@ -107,6 +110,11 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
     logs: () => logs,
     async kill9() {
       const vrrp = await readPid(vrrpPidFile);
+      // NOTE: stop both first. The VRRP child gets SIGTERM when its parent dies (PDEATHSIG) and
+      // would then remove the VIP; stopped, it cannot, and SIGKILL ends it before it runs again.
+      // This is `systemctl kill -s KILL`: every process of keepalived at once.
+      killPid(vrrp, 'SIGSTOP');
+      killPid(pid, 'SIGSTOP');
       killPid(pid, 'SIGKILL');
       killPid(vrrp, 'SIGKILL');
       await exited;

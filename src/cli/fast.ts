@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { askAgent } from '../agent/control-client.js';
+import { parseNotifyArgs } from '../keepalived/parse.js';
+import type { Io } from './io.js';
+
+// = config/load.ts DEFAULT_CONFIG_PATH; not imported, as that module loads the schema.
+const DEFAULT_CONFIG_PATH = '/etc/supha/config.json';
+
+// keepalived runs `supha check SET` every few seconds and `supha notify ...` on each transition,
+// so these two skip yargs and the config schema when the agent answers (a running agent has
+// validated the config). Anything unusual, or no agent, returns undefined: the full path then
+// runs and reports properly.
+export async function fastPath(argv: readonly string[], io: Io): Promise<number | undefined> {
+  const words: string[] = [];
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--config') config = argv[++i];
+    else if (a.startsWith('--config=')) config = a.slice('--config='.length);
+    else if (a.startsWith('-')) return undefined;
+    else words.push(a);
+  }
+  const [cmd, ...rest] = words;
+  const isCheck = cmd === 'check' && rest.length === 1;
+  const isNotify = cmd === 'notify' && (rest.length === 3 || rest.length === 4);
+  if (!isCheck && !isNotify) return undefined;
+  try {
+    const path = resolve(config ?? io.env.SUPHA_CONFIG ?? DEFAULT_CONFIG_PATH);
+    const raw = JSON.parse(await readFile(path, 'utf8')) as { 'state-dir'?: string; ha?: { agent?: { 'control-socket'?: string } } };
+    if (raw.ha === undefined) return undefined;
+    const dir = dirname(path);
+    const explicit = raw.ha.agent?.['control-socket'];
+    const socket = explicit === undefined ? join(resolve(dir, raw['state-dir'] ?? '/var/lib/supha'), 'agent.sock') : resolve(dir, explicit);
+    if (isNotify) {
+      const r = parseNotifyArgs(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', rest[3]);
+      if (!r.ok) return undefined;
+      const res = await askAgent(socket, { op: 'notify', event: r.event, source: 'notify' }, 2_000);
+      return res.ok ? 0 : undefined;
+    }
+    const res = await askAgent(socket, { op: 'check', set: rest[0] ?? '' }, 1_000);
+    if (!res.ok) return undefined;
+    io.out(`${rest[0]}: ${res.healthy ? 'ok' : 'unhealthy'}: ${String(res.why)}`);
+    return res.healthy ? 0 : 1;
+  } catch {
+    return undefined;
+  }
+}
