@@ -1,7 +1,8 @@
 import { type LiteConfig, liteOf, loadConfigLite } from '../config/lite.js';
 import { EXIT, errorMessage, isUserError, UsageError } from '../errors.js';
+import { clientFromConfig } from '../supervisor/from-config.js';
 import { audit, type Outcome } from './audit.js';
-import { clientOf, type SupzIo } from './context.js';
+import type { SupzIo } from './context.js';
 import { checkRefused, Refused } from './refuse.js';
 import { verbNamed } from './verbs/index.js';
 
@@ -40,7 +41,7 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
       s.validated = true;
     }
     const run = await entry.load();
-    code = await run({ cfg, client: clientOf(cfg), io: s.io, interrupt }, [...args]);
+    code = await run({ cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt }, [...args]);
     // A read-only verb saying "not running" (exit 3) answered; it did not fail.
     if (code !== EXIT.OK && !(code === EXIT.NOT_RUNNING && !entry.acts)) outcome = 'error';
   } catch (err) {
