@@ -1,5 +1,5 @@
 import { type LiteConfig, liteOf, loadConfigLite } from '../config/lite.js';
-import { EXIT, errorMessage, isUserError, UsageError } from '../errors.js';
+import { EXIT, errorMessage, fsUserError, isUserError, UsageError } from '../errors.js';
 import { clientFromConfig } from '../supervisor/from-config.js';
 import { audit, type Outcome } from './audit.js';
 import type { SupzIo } from './context.js';
@@ -44,10 +44,12 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
     code = await run({ cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt }, [...args]);
     // A read-only verb saying "not running" (exit 3) answered; it did not fail.
     if (code !== EXIT.OK && !(code === EXIT.NOT_RUNNING && !entry.acts)) outcome = 'error';
-  } catch (err) {
-    if (!isUserError(err)) {
-      await audit(cfg['state-dir'], { verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(err)}` }, s.io.env).catch(() => {});
-      throw err;
+  } catch (caught) {
+    // A file-system error on a named path (a read-only state dir, a full disk) is one line too.
+    const err = isUserError(caught) ? caught : fsUserError(caught);
+    if (!err) {
+      await audit(cfg['state-dir'], { verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(caught)}` }, s.io.env).catch(() => {});
+      throw caught;
     }
     s.io.err(`supzcli: ${err.message}`);
     code = err.exitCode;
