@@ -42,6 +42,7 @@ export const CONFIG_KEYS: KeyTree = {
     keepalived: { 'notify-fifo': true, 'pid-file': true },
     'service-sets': { '*': { 'vrrp-instance': true, registry: true, vip: true } },
     peers: { '*': { 'agent-url': true, 'sync-target': true, 'ssh-options': true, 'password-file': true } },
+    sync: { 'debounce-ms': true, 'retry-min-ms': true, 'retry-max-ms': true, 'timeout-ms': true, 'role-check-timeout-ms': true },
     agent: { listen: true, 'token-file': true, 'control-socket': true, 'reconcile-interval-ms': true },
   },
   supzcli: { 'refuse-verbs': true },
