@@ -1,13 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import type { Config } from '../config/index.js';
 import { errorMessage } from '../errors.js';
 import { checkRound } from '../health/round.js';
 import { readHealth } from '../health/status.js';
-import { healthyPrimaries, nginxTarget, renderUpstream } from '../nginx/index.js';
+import { healthyPrimaries, nginxTarget, pendingPath, renderUpstream } from '../nginx/index.js';
 import type { Logger } from '../util/log.js';
-import { lockHolder, takeLock } from './lock.js';
+import { lockPath, takeLock } from './lock.js';
+import { acquireLock, LockHeld } from './pidlock.js';
 import { recoverSwitch } from './recover.js';
 import { ensureGroupUp, type NodeAction } from './restart.js';
 import { readRoles } from './roles.js';
@@ -34,18 +35,26 @@ export function createHealthModule(): AgentModule {
     const entries = await checkRound(cfg, undefined, stopper.signal);
     st.lastRound = new Date().toISOString();
     st.nodes = Object.fromEntries(entries.map((e) => [e.ref.name, e.health.status]));
-    if ((await lockHolder(cfg)) !== undefined) return; // a switch or render is running: hands off
-    const primary = (await readRoles(cfg)).primary['group-name'];
-    st.primary = primary;
-    st.actions = (await ensureGroupUp({ cfg, log, client: ctx.client }, primary, { onlyDead: true })).filter((a) => a.action !== 'ok');
-    const health = await readHealth(cfg);
-    const nginx = cfg.nginx!;
-    const text = renderUpstream(nginx, primary, health);
-    const live = await readFile(nginxTarget(cfg).live, 'utf8').catch(() => undefined);
-    if (live === text || healthyPrimaries(nginx, primary, health).length === 0) return;
-    const lock = await takeLock(cfg, 'agent upstream render').catch(() => undefined);
+    // Restarts and render only under the lock: a switch or render running holds it, so hands off
+    // for this round.
+    const lock = await acquireLock(lockPath(cfg)).catch((err: unknown) => {
+      if (err instanceof LockHeld) return undefined;
+      throw err;
+    });
     if (!lock) return;
     try {
+      const primary = (await readRoles(cfg)).primary['group-name'];
+      st.primary = primary;
+      st.actions = (await ensureGroupUp({ cfg, log, client: ctx.client }, primary, { onlyDead: true })).filter((a) => a.action !== 'ok');
+      const health = await readHealth(cfg);
+      const nginx = cfg.nginx!;
+      const text = renderUpstream(nginx, primary, health);
+      const live = await readFile(nginxTarget(cfg).live, 'utf8').catch(() => undefined);
+      const pending = await stat(pendingPath(nginxTarget(cfg))).then(
+        () => true,
+        () => false,
+      );
+      if ((live === text && !pending) || healthyPrimaries(nginx, primary, health).length === 0) return;
       await renderGroup(cfg, primary, log);
       log.info({ primary }, 'node health changed: upstream re-rendered');
     } finally {

@@ -37,6 +37,9 @@ const candidatePath = (t: NginxTarget) => `${t.live}.candidate`;
 const rejectedPath = (t: NginxTarget) => `${t.live}.rejected`;
 // Present only while a candidate sits at the live path for `nginx -t`.
 const testingMark = (t: NginxTarget) => `${t.live}.testing`;
+// Present from before the live file changes until Nginx has verifiably reloaded it: found at the
+// next install, that one reloads even when the text is unchanged.
+export const pendingPath = (t: NginxTarget) => `${t.live}.pending`;
 
 export type InstallResult = { changed: false } | { changed: true; ms: number; verifiedBy: string };
 
@@ -73,14 +76,22 @@ export async function recoverInterruptedTest(t: NginxTarget, log: Logger): Promi
 export async function installUpstream(t: NginxTarget, text: string, log: Logger): Promise<InstallResult> {
   await recoverInterruptedTest(t, log);
   const previous = await readMaybe(t.live);
-  if (previous === text) return { changed: false };
+  const hadPending = await exists(pendingPath(t));
   const started = performance.now();
+  if (previous === text) {
+    if (!hadPending) return { changed: false };
+    log.warn({ live: t.live }, 'a previous install did not finish its reload; reloading nginx now');
+    const verifiedBy = await reloadAndVerify(t, log);
+    await rm(pendingPath(t), { force: true });
+    return { changed: true, ms: Math.round(performance.now() - started), verifiedBy };
+  }
   await writeFileAtomic(candidatePath(t), text);
   if (previous !== undefined) await writeFileAtomic(lastGoodPath(t), previous);
   const putBack = async () => {
     if (previous === undefined) await rm(t.live, { force: true });
     else await writeFileAtomic(t.live, previous);
   };
+  await writeFileAtomic(pendingPath(t), text);
 
   const test = await testCandidate(t);
   if (!test.ok) {
@@ -88,6 +99,7 @@ export async function installUpstream(t: NginxTarget, text: string, log: Logger)
     if (test.how === 'swap') await putBack();
     await rm(testingMark(t), { force: true });
     await rm(candidatePath(t), { force: true });
+    if (!hadPending) await rm(pendingPath(t), { force: true });
     const said = test.said.split('\n').filter((l) => /emerg|error|failed/i.test(l))[0] ?? test.said.trim();
     log.error({ live: t.live, said }, 'nginx -t rejected the new upstream; live file unchanged');
     throw new UserError(`nginx -t rejected the new upstream (kept as ${rejectedPath(t)}): ${said.trim()}`);
@@ -97,12 +109,16 @@ export async function installUpstream(t: NginxTarget, text: string, log: Logger)
 
   try {
     const verifiedBy = await reloadAndVerify(t, log);
+    await rm(pendingPath(t), { force: true });
     log.info({ live: t.live, verifiedBy }, 'upstream installed and nginx reloaded');
     return { changed: true, ms: Math.round(performance.now() - started), verifiedBy };
   } catch (err) {
     await putBack();
     const again = await reloadAndVerify(t, log).then(
-      () => 'nginx reloaded with it',
+      async () => {
+        await rm(pendingPath(t), { force: true });
+        return 'nginx reloaded with it';
+      },
       (e: unknown) => `and reloading it failed too: ${errorMessage(e)}`,
     );
     log.error({ err, live: t.live }, `reload failed; last good upstream put back, ${again}`);
