@@ -6,7 +6,7 @@ export {
   nginxTarget,
   pendingPath,
   recoverInterruptedTest,
-  reloadAndVerify,
 } from './install.js';
+export { reloadAndVerify } from './reload.js';
 export { healthyPrimaries, renderUpstream } from './render.js';
 export { childPids, masterPid } from './workers.js';
