@@ -26,7 +26,7 @@ function alive(pid: number): boolean {
 const fsError = (path: string, err: unknown) =>
   typeof (err as NodeJS.ErrnoException).code === 'string' ? new UserError(`lock ${path}: ${errorMessage(err)}`, undefined, { cause: err }) : err;
 
-type Seen = { held: true; pid?: number } | { held: false; ino?: number; text?: string };
+type Seen = { held: true; pid?: number } | { held: false; ino?: number };
 
 // Judges the lock file at `path`: `PID BOOT-ID NONCE`. Held when its pid lives on this boot, or
 // when it is empty/unreadable but young. A file gone in between reads as free (ino undefined).
@@ -37,11 +37,11 @@ async function inspect(path: string): Promise<Seen> {
   const [pidText, bootText] = (text ?? '').trim().split(/\s+/);
   const pid = Number(pidText);
   if (text === undefined || !Number.isInteger(pid) || pid <= 0) {
-    return Date.now() - st.mtimeMs < YOUNG_MS ? { held: true } : { held: false, ino: st.ino, text: text ?? '' };
+    return Date.now() - st.mtimeMs < YOUNG_MS ? { held: true } : { held: false, ino: st.ino };
   }
   const me = await bootId();
   const sameBoot = !bootText || !me || bootText === me;
-  return sameBoot && alive(pid) ? { held: true, pid } : { held: false, ino: st.ino, text };
+  return sameBoot && alive(pid) ? { held: true, pid } : { held: false, ino: st.ino };
 }
 
 export interface PidLock {
@@ -63,7 +63,7 @@ export class LockHeld extends Error {
 
 // Takes the lock file `path` across processes: its content is written to a temp file and
 // link()ed onto the path, so it appears whole or not at all. A stale lock (dead pid, other boot,
-// empty and old) is renamed away and the link tried again. Waits up to waitMs, then LockHeld.
+// empty and old) is replaced (see takeOver). Waits up to waitMs, then LockHeld.
 export async function acquireLock(path: string, opts: { waitMs?: number } = {}): Promise<PidLock> {
   const token = `${process.pid} ${(await bootId()) || '-'} ${randomBytes(6).toString('hex')}\n`;
   await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
@@ -81,17 +81,16 @@ export async function acquireLock(path: string, opts: { waitMs?: number } = {}):
       await fh.close();
     }
     const deadline = Date.now() + (opts.waitMs ?? 0);
-    let stale = false;
     for (;;) {
       try {
         await link(tmp, path);
-        return { stale, release: () => releaseLock(path, token) };
+        return { stale: false, release: () => releaseLock(path, token) };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(path, err);
       }
       const seen = await inspect(path);
       if (!seen.held) {
-        if (seen.ino !== undefined && (await moveStale(path, seen.ino, seen.text ?? ''))) stale = true;
+        if (seen.ino !== undefined && (await takeOver(path, tmp))) return { stale: true, release: () => releaseLock(path, token) };
         continue;
       }
       if (Date.now() >= deadline) throw new LockHeld(path, seen.pid);
@@ -102,25 +101,37 @@ export async function acquireLock(path: string, opts: { waitMs?: number } = {}):
   }
 }
 
-// Renames a stale lock away; when the file moved is not the one judged stale (someone took it
-// over meanwhile), it is put back. True when a stale lock was removed.
-async function moveStale(path: string, ino: number, text: string): Promise<boolean> {
-  const aside = `${path}.stale.${process.pid}`;
+// Replaces a stale lock with ours (rename of a link to our temp file: atomic), under a guard
+// (`.takeover`, made by link() like the lock) so two takers cannot both replace it: without it
+// the second could replace the first's fresh lock. Under the guard the lock is judged again. A
+// guard left by a taker that died (linked over 5 s ago: its ctime) is removed. True when we hold the lock.
+async function takeOver(path: string, tmp: string): Promise<boolean> {
+  const guard = `${path}.takeover`;
   try {
-    await rename(path, aside);
+    await link(tmp, guard);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw fsError(path, err);
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(guard, err);
+    const st = await stat(guard).catch(() => undefined);
+    if (st && Date.now() - st.ctimeMs > YOUNG_MS) await rm(guard, { force: true });
+    await sleep(5 + Math.random() * 10);
+    return false;
   }
-  const st = await stat(aside).catch(() => undefined);
-  const now = await readFile(aside, 'utf8').catch(() => '');
-  if (st?.ino === ino && now === text) {
-    await rm(aside, { force: true });
+  try {
+    const seen = await inspect(path);
+    if (seen.held || seen.ino === undefined) return false;
+    // Our lock replaces the stale one in one rename: the path is never empty, so the taker wins.
+    const side = `${tmp}.takeover`;
+    await link(tmp, side);
+    try {
+      await rename(side, path);
+    } catch (err) {
+      await rm(side, { force: true });
+      throw fsError(path, err);
+    }
     return true;
+  } finally {
+    await rm(guard, { force: true });
   }
-  await link(aside, path).catch(() => {});
-  await rm(aside, { force: true });
-  return false;
 }
 
 async function releaseLock(path: string, token: string): Promise<void> {

@@ -79,6 +79,19 @@ describe('the blue/green lock (link-created, stale takeover)', () => {
     assert.deepEqual(await readdir(c['state-dir']), [], 'no lock, temp or stale files left');
   });
 
+  test('concurrent takeLock calls in one process against a stale lock: exactly one takes it over', async () => {
+    const c = cfg();
+    const path = join(c['state-dir'], 'bluegreen.lock');
+    await acquireLock(join(c['state-dir'], 'x.lock')).then((l) => l.release());
+    await writeFile(path, `${await deadPid()} ${BOOT} abc\n`);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => takeLock(c, 'test')));
+    const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    assert.equal(won.length, 1, JSON.stringify(results.map((r) => r.status)));
+    assert.equal(won[0]?.stale, true);
+    await won[0]?.release();
+    assert.deepEqual(await readdir(c['state-dir']), []);
+  });
+
   for (const stale of [false, true]) {
     test(`three processes race for a ${stale ? 'stale' : 'free'} lock: exactly one wins`, async () => {
       const d = join(dir, `race-${stale}`);
