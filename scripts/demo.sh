@@ -10,7 +10,10 @@ export ROOT DEMO
 pids=()
 cleanup() {
   for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  sleep 0.5
+  # Wait for them (supervisord stops its children first), at most 15 s.
+  for pid in "${pids[@]:-}"; do
+    for _ in $(seq 150); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
   rm -rf "$DEMO"
 }
 trap cleanup EXIT

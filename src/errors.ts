@@ -48,3 +48,22 @@ export function isUserError(err: unknown): err is UserError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ENOENT: 'no such file or directory',
+};
+
+// A file-system error on a named path is the operator's to fix (permissions, a full disk):
+// one line naming the path, exit 1, not a stack.
+export function fsUserError(err: unknown): UserError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e?.code === undefined ? undefined : FS_REASONS[e.code];
+  if (reason === undefined || typeof e.path !== 'string') return undefined;
+  return new UserError(`${e.path}: ${reason}`, EXIT.FAILED, { cause: err });
+}

@@ -113,8 +113,11 @@ export class Agent {
   async start(): Promise<void> {
     const ha = this.cfg.ha!;
     await this.holds.load();
-    this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
-    await this.fifo.start();
+    // With no service set there is nothing for keepalived to tell us (a blue/green-only host).
+    if (this.sets.size > 0) {
+      this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
+      await this.fifo.start();
+    }
     const socket = controlSocketPath(this.cfg);
     if (
       await askAgent(socket, { op: 'status' }, 1_000).then(

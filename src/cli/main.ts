@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { ExitError, isUserError, UsageError } from '../errors.js';
+import { ExitError, fsUserError, isUserError, UsageError } from '../errors.js';
 import { commands } from './commands/index.js';
 import type { Io } from './io.js';
 
@@ -35,9 +35,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof ExitError) return err.exitCode;
-    if (isUserError(err)) {
-      io.err(`supha: ${err.message}`);
-      return err.exitCode;
+    const user = isUserError(err) ? err : fsUserError(err);
+    if (user) {
+      io.err(`supha: ${user.message}`);
+      return user.exitCode;
     }
     throw err;
   }

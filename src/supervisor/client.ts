@@ -50,6 +50,11 @@ export class SupervisorClient {
     this.base = base;
   }
 
+  // What a log shows of a client: never the credentials it holds.
+  toJSON(): { url: string } {
+    return { url: this.url };
+  }
+
   // One XML-RPC call. `wait` picks the long timeout.
   async call<T = XmlRpcValue>(method: string, params: unknown[] = [], wait = false): Promise<T> {
     const timeoutMs = wait ? this.waitTimeoutMs : this.timeoutMs;

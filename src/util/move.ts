@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { copyFile, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDir } from './atomic.js';
@@ -15,7 +16,7 @@ export async function moveFileDurable(from: string, to: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
   }
-  const tmp = join(dirname(to), `.${basename(to)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(to), `.${basename(to)}.${randomUUID()}.tmp`);
   try {
     await copyFile(from, tmp);
     const fh = await open(tmp, 'r+');
