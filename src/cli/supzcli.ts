@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import type { SupzIo } from '../supzcli/context.js';
 import { main } from '../supzcli/main.js';
+import { runBin } from './bin.js';
 
 // supzcli, the supervisorctl operators type. Thin: everything is in src/supzcli/, imported
-// statically because every run needs it (verbs other than status load lazily there). The only
-// place that sets the exit code; a bug prints its stack and exits 70.
+// statically because every run needs it (verbs other than status load lazily there). runBin is
+// the only place that sets the exit code; a bug prints its stack and exits 70.
 const io: SupzIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
@@ -12,12 +13,4 @@ const io: SupzIo = {
   env: process.env,
 };
 
-main(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`supzcli: internal error (a bug, please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 70;
-  },
-);
+runBin('supzcli', () => main(process.argv.slice(2), io));

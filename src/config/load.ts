@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { configPathFrom, DEFAULT_CONFIG_PATH } from './defaults.js';
 import { checkRules, type Problem } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
 
-export const DEFAULT_CONFIG_PATH = '/etc/supha/config.json';
+// Here too for the callers that import them from load.js (defaults.ts does not load zod).
+export { configPathFrom, DEFAULT_CONFIG_PATH };
 
 // A loaded config: validated, with every path resolved against the config file's folder.
 export type Config = RawConfig & { 'runtime-dir': string; configPath: string };
@@ -20,10 +22,6 @@ export class ConfigError extends UsageError {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more: run supha config check)` : '';
     super(`${configPath}: ${first ? `${first.path}: ${first.message}` : 'invalid'}${more}`);
   }
-}
-
-export function configPathFrom(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return explicit ?? env.SUPHA_CONFIG ?? DEFAULT_CONFIG_PATH;
 }
 
 export async function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {

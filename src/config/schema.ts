@@ -1,20 +1,21 @@
 import { z } from 'zod';
+import { SUPERVISOR_DEFAULTS as D, DEFAULT_STATE_DIR } from './defaults.js';
 import { haSchema } from './schema-ha.js';
 import { nginxSchema } from './schema-nginx.js';
 
 export const supervisorSchema = z.strictObject({
-  'server-url': z.string().default('unix:///var/run/supervisor.sock'),
+  'server-url': z.string().default(D['server-url']),
   username: z.string().optional(),
   password: z.string().optional(),
-  'registry-dirs': z.array(z.string()).default(['/etc/supervisor/conf.d']),
-  'timeout-ms': z.number().int().positive().default(10_000),
-  'wait-timeout-ms': z.number().int().positive().default(120_000),
+  'registry-dirs': z.array(z.string()).default([...D['registry-dirs']]),
+  'timeout-ms': z.number().int().positive().default(D['timeout-ms']),
+  'wait-timeout-ms': z.number().int().positive().default(D['wait-timeout-ms']),
 });
 
 // The whole file. Every section but project-name is optional; unknown keys are errors.
 export const configSchema = z.strictObject({
   'project-name': z.string().min(1),
-  'state-dir': z.string().default('/var/lib/supha'),
+  'state-dir': z.string().default(DEFAULT_STATE_DIR),
   'runtime-dir': z.string().optional(),
   supervisor: supervisorSchema.prefault({}),
   nginx: nginxSchema.optional(),

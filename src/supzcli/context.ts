@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Io } from '../cli/io.js';
 import type { LiteConfig } from '../config/lite.js';
-import { SupervisorClient } from '../supervisor/client.js';
+import type { SupervisorClient } from '../supervisor/client.js';
 
 // What a verb gets: the config, a client, where to print, and an interrupt for tail -f.
 export interface Ctx {
@@ -17,21 +17,9 @@ export interface SupzIo extends Io {
   write(text: string): void;
 }
 
-export function clientOf(cfg: LiteConfig): SupervisorClient {
-  const s = cfg.supervisor;
-  return new SupervisorClient({
-    url: s['server-url'],
-    username: s.username,
-    password: s.password,
-    timeoutMs: s['timeout-ms'],
-    waitTimeoutMs: s['wait-timeout-ms'],
-    transport: 'builtin',
-  });
-}
-
 // The registry folders: supervisor.registry-dirs, then every service set's registry, no repeats.
 export function registryDirs(cfg: LiteConfig): string[] {
-  return [...new Set([...cfg.supervisor['registry-dirs'], ...cfg.setRegistries])];
+  return [...new Set([...cfg.supervisor['registry-dirs'], ...Object.values(cfg.serviceSets)])];
 }
 
 export function parkedDir(cfg: LiteConfig): string {

@@ -52,7 +52,7 @@ export async function supersede(parked: string, current: string): Promise<void> 
   await unlink(`${parked}.json`).catch(() => {});
 }
 
-async function readNote(parked: string): Promise<ParkNote | undefined> {
+export async function readNote(parked: string): Promise<ParkNote | undefined> {
   try {
     return JSON.parse(await readFile(`${parked}.json`, 'utf8')) as ParkNote;
   } catch {

@@ -1,7 +1,8 @@
 import { type LiteConfig, liteOf, loadConfigLite } from '../config/lite.js';
-import { EXIT, errorMessage, isUserError, UsageError } from '../errors.js';
+import { EXIT, errorMessage, fsUserError, isUserError, UsageError } from '../errors.js';
+import { clientFromConfig } from '../supervisor/from-config.js';
 import { audit, type Outcome } from './audit.js';
-import { clientOf, type SupzIo } from './context.js';
+import type { SupzIo } from './context.js';
 import { checkRefused, Refused } from './refuse.js';
 import { verbNamed } from './verbs/index.js';
 
@@ -40,13 +41,15 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
       s.validated = true;
     }
     const run = await entry.load();
-    code = await run({ cfg, client: clientOf(cfg), io: s.io, interrupt }, [...args]);
+    code = await run({ cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt }, [...args]);
     // A read-only verb saying "not running" (exit 3) answered; it did not fail.
     if (code !== EXIT.OK && !(code === EXIT.NOT_RUNNING && !entry.acts)) outcome = 'error';
-  } catch (err) {
-    if (!isUserError(err)) {
-      await audit(cfg['state-dir'], { verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(err)}` }, s.io.env).catch(() => {});
-      throw err;
+  } catch (caught) {
+    // A file-system error on a named path (a read-only state dir, a full disk) is one line too.
+    const err = isUserError(caught) ? caught : fsUserError(caught);
+    if (!err) {
+      await audit(cfg['state-dir'], { verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(caught)}` }, s.io.env).catch(() => {});
+      throw caught;
     }
     s.io.err(`supzcli: ${err.message}`);
     code = err.exitCode;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT } from '../helpers/cli.js';
@@ -76,6 +76,34 @@ describe('sup_run.sh with the example app', () => {
     assert.equal(await exists(join(sv.dir, 'state/parked/example-app.conf')), false);
     r = await supRun('stop');
     assert.equal(r.code, 0, r.out);
+  });
+
+  test('a % in the command or the environment is written as %%: supervisord reads it literally', async () => {
+    const ini = await readFile(join(app, 'program.ini'), 'utf8');
+    await writeFile(join(app, 'program.ini'), `${ini}PROGRAM_RUN=app.sh 100%d\nPROGRAM_ENVIRONMENT=FMT="%s at 50%"\n`);
+    try {
+      let r = await supRun('start');
+      assert.equal(r.code, 0, r.out);
+      const conf = await readFile(join(sv.registryDir, 'example-app.conf'), 'utf8');
+      assert.match(conf, new RegExp(`^command=${app}/app.sh 100%%d$`, 'm'));
+      assert.match(conf, /^environment=FMT="%%s at 50%%"$/m);
+      // supervisord still reads the whole config (reloadConfig, as supzcli update runs it).
+      assert.deepEqual(await sv.client().reloadConfig(), { added: [], changed: [], removed: [] });
+      await waitFor('example-app running', async () => (await sv.client().getProcessInfo('example-app')).statename === 'RUNNING');
+      const cmd = await readFile(`/proc/${(await sv.client().getProcessInfo('example-app')).pid}/cmdline`, 'utf8');
+      assert.deepEqual(cmd.split('\0').slice(-2), ['100%d', '']);
+      const environ = await readFile(`/proc/${(await sv.client().getProcessInfo('example-app')).pid}/environ`, 'utf8');
+      assert.ok(environ.split('\0').includes('FMT=%s at 50%'), 'FMT reaches the app as written');
+      assert.deepEqual(
+        (await readdir(sv.registryDir)).filter((f) => f.startsWith('.')),
+        [],
+        'no temp file left',
+      );
+      r = await supRun('stop');
+      assert.equal(r.code, 0, r.out);
+    } finally {
+      await writeFile(join(app, 'program.ini'), ini);
+    }
   });
 
   test('a program.ini without PROGRAM_RUN: one line, exit 2, nothing written', async () => {

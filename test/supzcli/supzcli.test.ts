@@ -194,8 +194,11 @@ describe('supzcli on a real supervisord', () => {
       assert.equal(await exists(file), false, file);
       assert.ok(await exists(join(state, 'parked', base)));
       assert.ok(!(await infos()).some((i) => i.startsWith(`${group}:`)), `${group} still loaded`);
-      r = await supzcli(['start', ...names], env);
+      // No agent runs here: a service set's program starts only with --force (guard.test.ts).
+      const inSet = file.startsWith(`${setReg}/`);
+      r = await supzcli(['start', ...(inSet ? ['--force'] : []), ...names], env);
       assert.equal(r.code, 0, `start ${names.join(' ')}: ${r.stdout}${r.stderr}`);
+      if (inSet) assert.match(r.stderr, /warning: no agent answers .*--force/);
       assert.ok(await exists(file), file);
       const running = (await infos()).filter((i) => i.startsWith(`${group}:`));
       assert.ok(running.length > 0 && running.every((i) => i.endsWith(':RUNNING')), running.join(' '));
@@ -217,6 +220,31 @@ describe('supzcli on a real supervisord', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'newprog: added process group\n');
     assert.ok((await infos()).includes('newprog:newprog:STOPPED'));
+  });
+
+  test('a start that fails after unparking parks the restored confs again: nothing changed', async () => {
+    await writeFile(join(reg, 'r1.conf'), PROG('r1'));
+    await writeFile(join(reg, 'r2.conf'), PROG('r2'));
+    let r = await supzcli(['update', 'r1', 'r2'], env);
+    assert.equal(r.code, 0, r.stderr);
+    r = await supzcli(['stop', 'r1', 'r2'], env);
+    assert.equal(r.code, 0, r.stderr);
+    // r2's note names a folder that is no longer a registry: r2 cannot move back, after r1 has.
+    const note = join(state, 'parked/r2.conf.json');
+    await writeFile(note, JSON.stringify({ ...JSON.parse(await readFile(note, 'utf8')), from: join(dir, 'gone/r2.conf') }));
+    // The notes get a new time when parked again; everything else must be as it was.
+    const noNotes = async () => JSON.stringify(JSON.parse(await snapshot(sv, dirs)).files.filter((f: string) => !/\.json:/.test(f)));
+    const before = await noNotes();
+    r = await supzcli(['start', 'r1', 'r2'], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /r1: conf restored to/);
+    assert.match(r.stderr, /r1: not loaded; conf parked again/);
+    assert.match(r.stderr, /gone, which is no longer a registry/);
+    assert.equal(await noNotes(), before);
+    assert.ok(!(await infos()).some((i) => /^r[12]:/.test(i)));
+    assert.equal(JSON.parse(await readFile(join(state, 'parked/r1.conf.json'), 'utf8')).from, join(reg, 'r1.conf'));
+    const last = (await auditLines(state)).at(-1);
+    assert.deepEqual([last?.verb, last?.outcome, last?.exit], ['start', 'error', 1]);
   });
 
   test('version, pid, avail, reread, tail and help answer', async () => {

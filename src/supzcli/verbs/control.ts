@@ -2,14 +2,15 @@ import { EXIT, UsageError } from '../../errors.js';
 import { SupervisorFault } from '../../supervisor/faults.js';
 import { namespec, type ProcessResult } from '../../supervisor/types.js';
 import type { Ctx } from '../context.js';
+import { requireMaster, setsOf, takeForce } from '../guard.js';
 import { Refused } from '../refuse.js';
 import { FAULT, failed, signalLine, startLine } from '../results.js';
-import { requireLoaded, resolveNames, type Target, viewOf } from '../view.js';
+import { requireLoaded, resolveNames, type Target, type View, viewOf } from '../view.js';
 
 // Verbs that act on supervisord only and leave the registry alone.
 
-async function loadedTargets(ctx: Ctx, names: string[], verb: string): Promise<Target[]> {
-  const view = await viewOf(ctx);
+async function loadedTargets(ctx: Ctx, names: string[], verb: string, view?: View): Promise<Target[]> {
+  view ??= await viewOf(ctx);
   const targets = resolveNames(view, names, verb, true);
   requireLoaded(view, targets, verb);
   return targets;
@@ -43,8 +44,12 @@ async function each(
   return code;
 }
 
+// restart starts too: a program of a service set only where this node is its MASTER (start.ts).
 export async function restart(ctx: Ctx, names: string[]): Promise<number> {
-  const targets = await loadedTargets(ctx, names, 'restart');
+  const force = takeForce(names);
+  const view = await viewOf(ctx);
+  const targets = await loadedTargets(ctx, names, 'restart', view);
+  await requireMaster(ctx, 'restart', await setsOf(ctx, view, [...new Set(targets.map((t) => t.group))]), force);
   const c = ctx.client;
   const stopped = await each(
     ctx,

@@ -30,6 +30,7 @@ export const VERBS: VerbEntry[] = [
     acts: true,
     help: [
       'start <name> [...]\tStart processes; a parked conf is moved back into the registry and loaded first',
+      "start --force <name>\tA service set's program starts only where the agent says this node is MASTER; --force starts it when no agent answers",
       'start <gname>:*\t\tStart all processes in a group',
     ],
     load: async () => (await import('./start.js')).start,
@@ -43,7 +44,7 @@ export const VERBS: VerbEntry[] = [
   {
     name: 'restart',
     acts: true,
-    help: ['restart <name> [...]\tStop then start (the registry is left alone)'],
+    help: ["restart [--force] <name> [...]\tStop then start (the registry is left alone); a service set's program only on its MASTER, as start"],
     load: async () => (await import('./control.js')).restart,
   },
   {
@@ -93,6 +94,14 @@ export const VERBS: VerbEntry[] = [
     acts: false,
     help: ["version\t\t\tsupervisord's version"],
     load: async () => (await import('./info.js')).version,
+  },
+  {
+    name: 'role',
+    acts: false,
+    help: [
+      "role [--force] DIR\tMay programs of registry folder DIR start here? Exit 0: DIR is no service set's registry, or the agent says this node is its MASTER; 2: refused",
+    ],
+    load: async () => (await import('./role.js')).role,
   },
   {
     name: 'help',

@@ -1,24 +1,36 @@
 import { basename } from 'node:path';
-import { EXIT } from '../../errors.js';
+import { EXIT, errorMessage } from '../../errors.js';
 import { SupervisorFault } from '../../supervisor/faults.js';
 import { namespec } from '../../supervisor/types.js';
 import { update } from '../../supervisor/update.js';
 import { whoAmI } from '../audit.js';
 import { type Ctx, parkedDir, registryDirs } from '../context.js';
+import { requireMaster, setsOf, takeForce } from '../guard.js';
 import { park, supersede, unpark } from '../park.js';
 import { FAULT, failed, startLine } from '../results.js';
 import { checkWholeFiles, resolveNames, type Target, type View, viewOf } from '../view.js';
 
 // start X: a parked conf goes back into the registry, supervisord loads it (reloadConfig + add),
-// then X starts. A loaded X just starts, as with supervisorctl.
+// then X starts. A loaded X just starts, as with supervisorctl. A program of a service set starts
+// only where the agent says this node is the set's MASTER (--force: also when no agent answers).
 export async function start(ctx: Ctx, names: string[]): Promise<number> {
+  const force = takeForce(names);
   const view = await viewOf(ctx);
   const targets = resolveNames(view, names, 'start', true);
   const toUnpark = new Set(targets.filter((t) => view.parked.has(t.group) && !view.registry.has(t.group)).map((t) => t.group));
   checkWholeFiles(view.parked, toUnpark, 'start');
   const groups = [...new Set(targets.map((t) => t.group))];
-  const restored = await restore(ctx, view, groups, toUnpark);
-  const ready = await load(ctx, view, groups, restored);
+  await requireMaster(ctx, 'start', await setsOf(ctx, view, groups), force);
+  // Whatever fails between unparking and loading (a fault, supervisord gone, a timeout, a conf
+  // that cannot move back), the restored confs not loaded are parked again: nothing changed.
+  const restored = new Map<string, string>();
+  let ready = new Set<string>();
+  try {
+    await restore(ctx, view, groups, toUnpark, restored);
+    ready = await load(ctx, view, groups);
+  } finally {
+    await repark(ctx, view, restored, ready);
+  }
   let code: number = EXIT.OK;
   for (const t of targets) {
     if (!ready.has(t.group) || !(await startOne(ctx, t))) code = EXIT.FAILED;
@@ -26,9 +38,9 @@ export async function start(ctx: Ctx, names: string[]): Promise<number> {
   return code;
 }
 
-// Parked confs of the named groups back into the registry; a registry conf wins over a parked one.
-async function restore(ctx: Ctx, view: View, groups: readonly string[], toUnpark: ReadonlySet<string>): Promise<Map<string, string>> {
-  const restored = new Map<string, string>();
+// Parked confs of the named groups back into the registry (recorded in `restored`, parked path
+// -> registry path); a registry conf wins over a parked one.
+async function restore(ctx: Ctx, view: View, groups: readonly string[], toUnpark: ReadonlySet<string>, restored: Map<string, string>): Promise<void> {
   for (const group of groups) {
     const parked = view.parked.get(group);
     const registered = view.registry.get(group);
@@ -43,12 +55,11 @@ async function restore(ctx: Ctx, view: View, groups: readonly string[], toUnpark
       }
     }
   }
-  return restored;
 }
 
-// Loads the groups supervisord does not have (reloadConfig + add). A restored conf whose groups
-// could not be loaded is parked again, so a failed start changes nothing.
-async function load(ctx: Ctx, view: View, groups: readonly string[], restored: ReadonlyMap<string, string>): Promise<Set<string>> {
+// Loads the groups supervisord does not have (reloadConfig + add); returns the groups loaded. A
+// fault is reported here (those groups are not ready); anything else is thrown.
+async function load(ctx: Ctx, view: View, groups: readonly string[]): Promise<Set<string>> {
   const ready = new Set(groups.filter((g) => view.loaded.has(g)));
   const missing = groups.filter((g) => !ready.has(g));
   if (missing.length === 0) return ready;
@@ -64,13 +75,21 @@ async function load(ctx: Ctx, view: View, groups: readonly string[], restored: R
     if (!(err instanceof SupervisorFault)) throw err;
     ctx.io.err(`supzcli: ${err.message}`);
   }
+  return ready;
+}
+
+// Parks again every restored conf none of whose groups got loaded.
+async function repark(ctx: Ctx, view: View, restored: ReadonlyMap<string, string>, ready: ReadonlySet<string>): Promise<void> {
   for (const [from, to] of restored) {
     const owners = [...view.parked.values()].filter((g) => g.files.includes(from)).map((g) => g.name);
     if (owners.some((g) => ready.has(g))) continue;
-    await park(to, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
-    ctx.io.err(`supzcli: ${owners.join(', ')}: not loaded; conf parked again (${from})`);
+    try {
+      await park(to, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
+      ctx.io.err(`supzcli: ${owners.join(', ')}: not loaded; conf parked again (${from})`);
+    } catch (err) {
+      ctx.io.err(`supzcli: ${owners.join(', ')}: not loaded, and ${to} could not be parked again: ${errorMessage(err)}`);
+    }
   }
-  return ready;
 }
 
 async function startOne(ctx: Ctx, t: Target): Promise<boolean> {

@@ -1,0 +1,64 @@
+import { dirname } from 'node:path';
+import type { Ctx } from './context.js';
+import { readNote } from './park.js';
+import { Refused } from './refuse.js';
+import type { View } from './view.js';
+
+// Invariant 1: a program of a service set runs on at most one node, the set's MASTER. Before
+// supzcli starts such a program it asks the local agent this node's role for the set.
+
+// `--force` among a verb's words: taken out; true when it was there.
+export function takeForce(args: string[]): boolean {
+  const i = args.indexOf('--force');
+  if (i < 0) return false;
+  args.splice(i, 1);
+  return true;
+}
+
+// The service set whose registry holds `dir`, if any.
+export function setOfDir(ctx: Ctx, dir: string): string | undefined {
+  return Object.entries(ctx.cfg.serviceSets).find(([, reg]) => reg === dir)?.[0];
+}
+
+// The service set of each group that has one: by its registry conf, else by where its parked conf
+// came from. Groups only in supervisord's own conf have none.
+export async function setsOf(ctx: Ctx, view: View, groups: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const g of groups) {
+    const files = view.registry.get(g)?.files ?? [];
+    const dirs =
+      files.length > 0 ? files.map(dirname) : await Promise.all((view.parked.get(g)?.files ?? []).map(async (f) => dirname((await readNote(f))?.from ?? '')));
+    const set = dirs.map((d) => setOfDir(ctx, d)).find((s) => s !== undefined);
+    if (set !== undefined) out.set(g, set);
+  }
+  return out;
+}
+
+// Throws Refused unless the local agent says this node is MASTER of every set named (what ->
+// set). No agent answering is refused too, unless `force` (then a warning); `forceHint` says how.
+export async function requireMaster(ctx: Ctx, verb: string, sets: ReadonlyMap<string, string>, force: boolean, forceHint?: string): Promise<void> {
+  if (sets.size === 0) return;
+  const { askAgent, AgentUnreachable } = await import('../agent/control-client.js');
+  let roles: Record<string, { role?: string }> | undefined;
+  try {
+    const res = await askAgent(ctx.cfg.controlSocket, { op: 'status' }, 3_000);
+    if (res.ok) roles = (res.status as { sets?: Record<string, { role?: string }> } | undefined)?.sets ?? {};
+    else throw new Refused(`refused: ${verb}: the agent could not say this node's role: ${res.error}`);
+  } catch (err) {
+    if (!(err instanceof AgentUnreachable)) throw err;
+    const [what = '', set = ''] = [...sets][0] ?? [];
+    if (!force) {
+      throw new Refused(
+        `refused: ${verb} ${what}: it belongs to service set ${set} and no agent answers (${err.message}), so this node's role is unknown; start the agent (supha agent), or, if this node must run it anyway, ${forceHint ?? `supzcli ${verb} --force ${what}`}`,
+      );
+    }
+    ctx.io.err(`supzcli: warning: no agent answers (${err.message}); --force: ${verb} without checking this node is MASTER`);
+    return;
+  }
+  for (const [what, set] of sets) {
+    const role = roles[set]?.role ?? 'unknown to the agent';
+    if (role !== 'MASTER') {
+      throw new Refused(`refused: ${verb} ${what}: this node is ${role} of service set ${set}, not MASTER; its programs run only on the MASTER`);
+    }
+  }
+}

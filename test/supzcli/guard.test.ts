@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmod, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type AgentProc, startAgent } from '../helpers/agent.js';
+import { ROOT, supha } from '../helpers/cli.js';
+import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
+import { auditLines, SUPZCLI_BIN, snapshot, supzcli } from '../helpers/supzcli.js';
+import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
+
+const PROG = (name: string) => `[program:${name}]\ncommand=/bin/sleep 1000\nautostart=false\nstartsecs=0\nstopwaitsecs=2\n`;
+
+// Invariant 1: supzcli start/restart (and sup_run.sh start) of a service set's program only where
+// the local agent says this node is the set's MASTER. One real supervisord, one real agent; a
+// `sleep` stands in for keepalived's process, events come through `supha notify`.
+describe('supzcli starts a service set program only on its MASTER', () => {
+  let sv: Supervisord;
+  let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
+  let agent: AgentProc | undefined;
+  let fakeKa: ChildProcess | undefined;
+  let cfgPath: string;
+  let env: Record<string, string>;
+  let web: string;
+  let state: string;
+  let dirs: string[];
+  const stateOf = async (name: string) => (await sv.client().getAllProcessInfo()).find((p) => p.name === name)?.statename;
+  const notify = async (role: string) => {
+    const r = await supha(['--config', cfgPath, 'notify', 'INSTANCE', 'VI_W', role, '100']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(`the agent to act ${role}`, async () => (await agent?.status())?.sets.web.role === role, 30_000);
+  };
+  const oneRefusal = (r: { code: number; stdout: string; stderr: string }, re: RegExp) => {
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  };
+
+  before(async () => {
+    tmp = await tempDir('supha-supzg-');
+    web = join(tmp.dir, 'web');
+    state = join(tmp.dir, 'sv', 'state');
+    await mkdir(web);
+    await writeFile(join(web, 'w1.conf'), PROG('w1'));
+    sv = await startSupervisord({
+      dir: join(tmp.dir, 'sv'),
+      include: [join(web, '*.conf')],
+      programs: { plain: { command: '/bin/sleep 1000', autostart: false } },
+    });
+    fakeKa = spawn('/bin/sleep', ['1000'], { stdio: 'ignore' });
+    await writeFile(join(sv.dir, 'ka.pid'), `${fakeKa.pid}\n`);
+    cfgPath = await writeJson(join(sv.dir, 'config.json'), {
+      'project-name': 't',
+      'state-dir': 'state',
+      supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'], 'wait-timeout-ms': 30_000 },
+      ha: {
+        'node-name': 'n1',
+        keepalived: { 'notify-fifo': 'run/ka.fifo', 'pid-file': 'ka.pid' },
+        'service-sets': { web: { 'vrrp-instance': 'VI_W', registry: web } },
+        agent: { listen: `127.0.0.1:${await freePort()}`, 'reconcile-interval-ms': 300 },
+      },
+    });
+    env = { SUPHA_CONFIG: cfgPath, HOME: tmp.dir };
+    dirs = [web, sv.registryDir, join(state, 'parked')];
+  });
+  after(async () => {
+    await agent?.stop();
+    fakeKa?.kill('SIGKILL');
+    await sv?.stop();
+    await tmp?.cleanup();
+  });
+
+  test('no agent: start and restart of a set program refused (one line, exit 2, audited, nothing changed); --force starts it', async () => {
+    const before = await snapshot(sv, dirs);
+    oneRefusal(await supzcli(['start', 'w1'], env), /refused: start w1: it belongs to service set web and no agent answers .*supzcli start --force w1/);
+    oneRefusal(await supzcli(['restart', 'w1'], env), /refused: restart w1: .*no agent answers/);
+    assert.equal(await snapshot(sv, dirs), before);
+    const last = (await auditLines(state)).slice(-2);
+    assert.deepEqual(
+      last.map((l) => [l.verb, l.outcome, l.exit]),
+      [
+        ['start', 'refused', 2],
+        ['restart', 'refused', 2],
+      ],
+    );
+    // A program of no set is not asked about.
+    let r = await supzcli(['start', 'plain'], env);
+    assert.equal(r.code, 0, r.stderr);
+    r = await supzcli(['start', '--force', 'w1'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: no agent answers/);
+    assert.equal(await stateOf('w1'), 'RUNNING');
+    r = await supzcli(['stop', 'w1', 'plain'], env);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test('agent running: refused while BACKUP (also a parked conf, also sup_run.sh), allowed when MASTER', async () => {
+    agent = await startAgent(cfgPath, join(state, 'agent.sock'));
+    await notify('BACKUP');
+    // w1 is parked (stopped above): its set is known from where it came from.
+    const before = await snapshot(sv, dirs);
+    oneRefusal(await supzcli(['start', 'w1'], env), /refused: start w1: this node is BACKUP of service set web, not MASTER/);
+    oneRefusal(await supzcli(['role', web], env), /this node is BACKUP of service set web/);
+    assert.equal(await snapshot(sv, dirs), before);
+
+    // sup_run.sh start of an app whose registry is the set's: refused before writing its conf.
+    const app = join(tmp?.dir ?? '', 'app');
+    await cp(join(ROOT, 'supervisor/example-app'), app, { recursive: true, dereference: true });
+    const bin = join(tmp?.dir ?? '', 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'supzcli'), `#!/bin/sh\nexec "${process.execPath}" "${SUPZCLI_BIN}" "$@"\n`);
+    await chmod(join(bin, 'supzcli'), 0o755);
+    const runEnv = { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}`, SUP_REGISTRY: web };
+    const sr = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(join(app, 'sup_run.sh'), ['start'], { env: runEnv, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      );
+    });
+    assert.equal(sr.code, 2, sr.out);
+    assert.match(sr.out, /this node is BACKUP of service set web/);
+    assert.deepEqual(await readdir(web), []);
+    assert.equal(await snapshot(sv, dirs), before);
+
+    await notify('MASTER');
+    const r = await supzcli(['start', 'w1'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await stateOf('w1'), 'RUNNING');
+    assert.equal((await supzcli(['role', web], env)).code, 0);
+  });
+});
