@@ -28,6 +28,16 @@ export async function handleControl(agent: Agent, req: ControlRequest): Promise<
       return check(agent, req.set);
     case 'status':
       return { ok: true, status: agent.status() };
+    case 'quiesce': {
+      if (!Array.isArray(req.groups) || typeof req.ms !== 'number' || req.ms < 0 || req.ms > 600_000)
+        return { ok: false, error: 'quiesce: groups[] and ms (0..600000) expected' };
+      agent.reconciler.quiesce(req.groups, req.ms);
+      agent.log.info(
+        { groups: req.groups, ms: req.ms },
+        req.ms > 0 ? `quiesce ${req.groups.join(', ')} for ${req.ms} ms (supzcli acting)` : `quiesce lifted: ${req.groups.join(', ')}`,
+      );
+      return { ok: true };
+    }
     case 'process': {
       let fatal = false;
       for (const ev of req.events) {

@@ -7,6 +7,8 @@ export type ControlRequest =
   | { op: 'release'; set?: string }
   | { op: 'check'; set: string }
   | { op: 'status' }
+  // supzcli stop/start X: leave these groups alone for ms (0: from now on again) while it acts.
+  | { op: 'quiesce'; groups: string[]; ms: number }
   | { op: 'process'; events: ProcessEvent[] }
   | { op: 'sync'; action: 'status' | 'pause' | 'resume'; set?: string };
 

@@ -39,7 +39,27 @@ export class Reconciler {
   lastPassMs = 0;
   lastError: string | undefined;
 
+  // Groups an operator's supzcli stop/start is acting on, until when: the loop leaves them alone
+  // so it does not restart a program between its stop and its park.
+  private quiesced = new Map<string, number>();
+
   constructor(private readonly d: ReconcileDeps) {}
+
+  quiesce(groups: readonly string[], ms: number): void {
+    for (const g of groups) {
+      if (ms > 0) this.quiesced.set(g, Date.now() + ms);
+      else this.quiesced.delete(g);
+    }
+    if (ms === 0) void this.kick('quiesce-lifted');
+  }
+
+  private isQuiesced(group: string): boolean {
+    const until = this.quiesced.get(group);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.quiesced.delete(group);
+    return false;
+  }
 
   kick(trigger: string): Promise<void> {
     this.triggers.add(trigger);
@@ -107,7 +127,7 @@ export class Reconciler {
       }
       this.heldLogged.delete(set.name);
       if (eff.role === 'UNKNOWN') continue;
-      const groups = setGroups(await scanRegistry([set.registry]));
+      const groups = setGroups(await scanRegistry([set.registry])).filter((g) => !this.isQuiesced(g.name));
       // Becoming MASTER is the hot path: no fresh process list when the last one knows every group.
       const hot = changing && eff.role === 'MASTER' && this.known !== undefined && groups.every((g) => this.known?.some((p) => p.group === g.name));
       if (await this.syncRegistry(set.name, set.registry, groups, hot ? undefined : await getInfos())) infos = undefined;
@@ -130,6 +150,8 @@ export class Reconciler {
     const sig = await registrySignature(registry);
     const missing = infos !== undefined && groups.some((g) => !infos.some((p) => p.group === g.name));
     if (sig === this.updatedSig.get(name) && !missing) return false;
+    // update() with no names means every group on the host: never for one set.
+    if (groups.length === 0) return false;
     try {
       const u = await update(
         this.d.client,

@@ -1,13 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import type { Config } from '../config/index.js';
 import { errorMessage } from '../errors.js';
-import { checkRound } from '../health/round.js';
+import { checkRound, listNodes, nginxOf } from '../health/round.js';
 import { readHealth } from '../health/status.js';
-import { healthyPrimaries, nginxTarget, renderUpstream } from '../nginx/index.js';
+import { healthyPrimaries, nginxTarget, pendingPath, renderUpstream } from '../nginx/index.js';
 import type { Logger } from '../util/log.js';
-import { lockHolder, takeLock } from './lock.js';
+import { lockPath, takeLock } from './lock.js';
+import { acquireLock, LockHeld } from './pidlock.js';
 import { recoverSwitch } from './recover.js';
 import { ensureGroupUp, type NodeAction } from './restart.js';
 import { readRoles } from './roles.js';
@@ -22,6 +23,28 @@ interface HealthStatus {
   lastError?: string;
 }
 
+// The live upstream differs from what the primary group renders to now (or its last install did
+// not finish its reload), and the group has a node that can take traffic.
+async function renderNeeded(cfg: Config, primary: string): Promise<boolean> {
+  const health = await readHealth(cfg);
+  const nginx = nginxOf(cfg);
+  if (healthyPrimaries(nginx, primary, health).length === 0) return false;
+  const t = nginxTarget(cfg);
+  const live = await readFile(t.live, 'utf8').catch(() => undefined);
+  const pending = await stat(pendingPath(t)).then(
+    () => true,
+    () => false,
+  );
+  return pending || live !== renderUpstream(nginx, primary, health);
+}
+
+// Anything for a round to do under the lock: a dead primary node, a restart count to reset, a render.
+async function needsWork(cfg: Config, primary: string): Promise<boolean> {
+  const health = await readHealth(cfg);
+  const nodes = listNodes(cfg, primary).map((n) => health[n.name]);
+  return nodes.some((h) => h?.status === 'dead' || (h?.['reboot-count'] ?? 0) > 0) || renderNeeded(cfg, primary);
+}
+
 // The agent's blue/green part: health checks every health.interval-ms, restarts of dead
 // primary nodes (bounded), the upstream re-rendered when a primary node turns dead or back.
 // It never switches groups. At start it finishes or rolls back a switch that was killed.
@@ -34,20 +57,25 @@ export function createHealthModule(): AgentModule {
     const entries = await checkRound(cfg, undefined, stopper.signal);
     st.lastRound = new Date().toISOString();
     st.nodes = Object.fromEntries(entries.map((e) => [e.ref.name, e.health.status]));
-    if ((await lockHolder(cfg)) !== undefined) return; // a switch or render is running: hands off
     const primary = (await readRoles(cfg)).primary['group-name'];
     st.primary = primary;
-    st.actions = (await ensureGroupUp({ cfg, log, client: ctx.client }, primary, { onlyDead: true })).filter((a) => a.action !== 'ok');
-    const health = await readHealth(cfg);
-    const nginx = cfg.nginx!;
-    const text = renderUpstream(nginx, primary, health);
-    const live = await readFile(nginxTarget(cfg).live, 'utf8').catch(() => undefined);
-    if (live === text || healthyPrimaries(nginx, primary, health).length === 0) return;
-    const lock = await takeLock(cfg, 'agent upstream render').catch(() => undefined);
+    if (!(await needsWork(cfg, primary))) return;
+    // Restarts and render only under the lock (taken only when there is work, so that a
+    // supha switch is rarely refused because of the agent): a switch or render running holds
+    // it, so hands off for this round.
+    const lock = await acquireLock(lockPath(cfg)).catch((err: unknown) => {
+      if (err instanceof LockHeld) return undefined;
+      throw err;
+    });
     if (!lock) return;
     try {
-      await renderGroup(cfg, primary, log);
-      log.info({ primary }, 'node health changed: upstream re-rendered');
+      const now = (await readRoles(cfg)).primary['group-name'];
+      st.primary = now;
+      st.actions = (await ensureGroupUp({ cfg, log, client: ctx.client }, now, { onlyDead: true })).filter((a) => a.action !== 'ok');
+      if (await renderNeeded(cfg, now)) {
+        await renderGroup(cfg, now, log);
+        log.info({ primary: now }, 'node health changed: upstream re-rendered');
+      }
     } finally {
       await lock.release();
     }

@@ -1,63 +1,29 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { acquireLock, holderOf, LockHeld, type PidLock } from './pidlock.js';
 
 export const lockPath = (cfg: Config) => join(cfg['state-dir'], 'bluegreen.lock');
 export const journalPath = (cfg: Config) => join(cfg['state-dir'], 'switch-journal.json');
 export const lastSwitchPath = (cfg: Config) => join(cfg['state-dir'], 'last-switch.json');
 
-export interface Lock {
-  // The previous holder died holding it (a journal may need recovery).
-  stale: boolean;
-  release(): Promise<void>;
-}
+export type Lock = PidLock;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// The pid holding the lock, when a live process holds it (0: held, pid not written yet).
+export const lockHolder = (cfg: Config): Promise<number | undefined> => holderOf(lockPath(cfg));
 
-// The pid holding the lock, when a live process holds it.
-export async function lockHolder(cfg: Config): Promise<number | undefined> {
-  const pid = Number((await readFile(lockPath(cfg), 'utf8').catch(() => '')).trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
-}
-
-// One switch, render or group start/stop at a time (across processes): a file holding the pid. A lock whose
-// holder is dead is taken over.
+// One switch, render or group start/stop at a time (across processes): see acquireLock. Does not
+// wait: a held lock is a UserError naming the holder. A lock whose holder died is taken over.
 export async function takeLock(cfg: Config, what: string): Promise<Lock> {
   const path = lockPath(cfg);
-  await mkdir(cfg['state-dir'], { recursive: true });
-  let stale = false;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(path, 'wx', 0o644);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.sync();
-      await fh.close();
-      return {
-        stale,
-        release: async () => {
-          const held = (await readFile(path, 'utf8').catch(() => '')).trim();
-          if (held === String(process.pid)) await rm(path, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = await lockHolder(cfg);
-      if (holder !== undefined)
-        throw new UserError(`${what} refused: another switch, upstream render or nodes command is running (pid ${holder}, lock ${path})`);
-      await rm(path, { force: true });
-      stale = true;
-    }
+  try {
+    return await acquireLock(path);
+  } catch (err) {
+    if (!(err instanceof LockHeld)) throw err;
+    throw new UserError(`${what} refused: another switch, upstream render or nodes command is running (pid ${err.pid ?? '?'}, lock ${path})`);
   }
-  throw new UserError(`${what} refused: could not take the lock ${path}`);
 }
 
 export type JournalStep = 'starting' | 'gate' | 'swapped' | 'verified';

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { errorMessage, UserError } from '../errors.js';
 import { checkUrl } from '../health/check.js';
 import { listNodes, type NodeRef, nginxOf } from '../health/round.js';
 import { clientFromConfig, isFault, RUNNING_STATES, type SupervisorClient } from '../supervisor/index.js';
@@ -68,7 +69,7 @@ export async function eachNode(refs: NodeRef[], fn: (ref: NodeRef) => Promise<vo
   if (failed.length > 0) {
     const [r, ref] = failed[0]!;
     const why = (r as PromiseRejectedResult).reason;
-    throw new Error(`${ref?.name}: ${why instanceof Error ? why.message : String(why)}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}`);
+    throw new UserError(`node ${ref?.name}: ${errorMessage(why)}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}`, undefined, { cause: why });
   }
 }
 

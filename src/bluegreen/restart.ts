@@ -77,14 +77,16 @@ export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDea
       await writeJsonAtomic(restartsPath(ctx), restarts);
       // Counted before it runs, so a restart that hangs or crashes us still counts. The node
       // gets fail-threshold checks again before it can be dead again.
+      let counted = count + 1;
       await updateHealth(ctx.cfg, (f) => {
         const n = f[ref.name] ?? freshHealth(ref.node['health-check-url']);
-        f[ref.name] = { ...n, status: 'n/a', 'fail-count': 0, 'reboot-count': count + 1 };
+        counted = Math.max(n['reboot-count'], count) + 1;
+        f[ref.name] = { ...n, status: 'n/a', 'fail-count': 0, 'reboot-count': counted };
       });
-      ctx.log.warn({ node: ref.name, rebootCount: count + 1 }, 'restarting dead node');
+      ctx.log.warn({ node: ref.name, rebootCount: counted }, 'restarting dead node');
       await stopNode(ctx, ref).catch((err: unknown) => ctx.log.warn({ err, node: ref.name }, 'stop before restart failed'));
       await startNode(ctx, ref);
-      out.push({ node: ref.name, action: 'restarted', detail: `restart ${count + 1} of ${h['max-restarts']}` });
+      out.push({ node: ref.name, action: 'restarted', detail: `restart ${counted} of ${h['max-restarts']}` });
     } catch (err) {
       ctx.log.error({ err, node: ref.name }, 'could not bring node up');
       out.push({ node: ref.name, action: 'failed', detail: errorMessage(err) });

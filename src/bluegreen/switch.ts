@@ -56,7 +56,13 @@ export async function runSwitch(cfg: Config, opts: SwitchOptions): Promise<Switc
 async function checkRollback(cfg: Config): Promise<void> {
   const text = await readFile(lastSwitchPath(cfg), 'utf8').catch(() => undefined);
   if (text === undefined) throw new UserError('rollback refused: no switch recorded to roll back (switch with supha switch)');
-  const last = JSON.parse(text) as { from: string; to: string };
+  let last: { from?: unknown; to?: unknown };
+  try {
+    last = JSON.parse(text) as { from?: unknown; to?: unknown };
+  } catch (err) {
+    throw new UserError(`rollback refused: ${lastSwitchPath(cfg)} is not valid JSON (${errorMessage(err)}); fix or remove it`);
+  }
+  if (typeof last?.to !== 'string') throw new UserError(`rollback refused: ${lastSwitchPath(cfg)} names no target group ("to")`);
   const roles = await readRoles(cfg);
   if (roles.primary['group-name'] !== last.to) {
     throw new UserError(`rollback refused: the last switch went to ${last.to}, but ${roles.primary['group-name']} is primary now`);

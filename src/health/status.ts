@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { acquireLock, LockHeld } from '../bluegreen/pidlock.js';
 import type { Config } from '../config/index.js';
-import { UserError } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import type { CheckResult } from './check.js';
 
@@ -70,7 +71,7 @@ export async function readHealth(cfg: Config): Promise<HealthFile> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
+    throw new UserError(`${path}: cannot read the node health file (${errorMessage(err)})`, undefined, { cause: err });
   }
   try {
     const data = JSON.parse(text) as unknown;
@@ -81,15 +82,29 @@ export async function readHealth(cfg: Config): Promise<HealthFile> {
   }
 }
 
+// How long an update waits for another process's update of the file.
+const LOCK_WAIT_MS = 15_000;
+
 let queue: Promise<unknown> = Promise.resolve();
 
-// Read, change, write atomically; calls in this process run one at a time.
+// Read, change, write atomically. Calls in this process run one at a time; across processes (agent,
+// supha nodes check, a switch's gate) a lock file beside the health file keeps each
+// read-modify-write whole, so no update (a reboot-count, say) is lost.
 export function updateHealth(cfg: Config, change: (file: HealthFile) => void | Promise<void>): Promise<HealthFile> {
   const job = queue.then(async () => {
-    const file = await readHealth(cfg);
-    await change(file);
-    await writeJsonAtomic(healthPath(cfg), file);
-    return file;
+    const lockFile = `${healthPath(cfg)}.lock`;
+    const lock = await acquireLock(lockFile, { waitMs: LOCK_WAIT_MS }).catch((err: unknown) => {
+      if (!(err instanceof LockHeld)) throw err;
+      throw new UserError(`${lockFile}: held by pid ${err.pid ?? '?'} for over ${LOCK_WAIT_MS / 1000}s; is a supha process stuck?`);
+    });
+    try {
+      const file = await readHealth(cfg);
+      await change(file);
+      await writeJsonAtomic(healthPath(cfg), file);
+      return file;
+    } finally {
+      await lock.release();
+    }
   });
   queue = job.catch(() => {});
   return job;

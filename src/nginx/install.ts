@@ -1,14 +1,12 @@
 import { readFile, rename, rm, stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { errorMessage, UserError } from '../errors.js';
-import { checkUrl } from '../health/check.js';
 import { nginxOf } from '../health/round.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { run, splitCommand } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
+import { reloadAndVerify } from './reload.js';
 import { type TestOutcome, testWithCopy } from './testconf.js';
-import { childPids, masterPid } from './workers.js';
 
 // Where the live upstream file is and how Nginx is tested and reloaded.
 export interface NginxTarget {
@@ -37,6 +35,9 @@ const candidatePath = (t: NginxTarget) => `${t.live}.candidate`;
 const rejectedPath = (t: NginxTarget) => `${t.live}.rejected`;
 // Present only while a candidate sits at the live path for `nginx -t`.
 const testingMark = (t: NginxTarget) => `${t.live}.testing`;
+// Present from before the live file changes until Nginx has verifiably reloaded it: found at the
+// next install, that one reloads even when the text is unchanged.
+export const pendingPath = (t: NginxTarget) => `${t.live}.pending`;
 
 export type InstallResult = { changed: false } | { changed: true; ms: number; verifiedBy: string };
 
@@ -73,14 +74,22 @@ export async function recoverInterruptedTest(t: NginxTarget, log: Logger): Promi
 export async function installUpstream(t: NginxTarget, text: string, log: Logger): Promise<InstallResult> {
   await recoverInterruptedTest(t, log);
   const previous = await readMaybe(t.live);
-  if (previous === text) return { changed: false };
+  const hadPending = await exists(pendingPath(t));
   const started = performance.now();
+  if (previous === text) {
+    if (!hadPending) return { changed: false };
+    log.warn({ live: t.live }, 'a previous install did not finish its reload; reloading nginx now');
+    const verifiedBy = await reloadAndVerify(t, log);
+    await rm(pendingPath(t), { force: true });
+    return { changed: true, ms: Math.round(performance.now() - started), verifiedBy };
+  }
   await writeFileAtomic(candidatePath(t), text);
   if (previous !== undefined) await writeFileAtomic(lastGoodPath(t), previous);
   const putBack = async () => {
     if (previous === undefined) await rm(t.live, { force: true });
     else await writeFileAtomic(t.live, previous);
   };
+  await writeFileAtomic(pendingPath(t), text);
 
   const test = await testCandidate(t);
   if (!test.ok) {
@@ -88,6 +97,7 @@ export async function installUpstream(t: NginxTarget, text: string, log: Logger)
     if (test.how === 'swap') await putBack();
     await rm(testingMark(t), { force: true });
     await rm(candidatePath(t), { force: true });
+    if (!hadPending) await rm(pendingPath(t), { force: true });
     const said = test.said.split('\n').filter((l) => /emerg|error|failed/i.test(l))[0] ?? test.said.trim();
     log.error({ live: t.live, said }, 'nginx -t rejected the new upstream; live file unchanged');
     throw new UserError(`nginx -t rejected the new upstream (kept as ${rejectedPath(t)}): ${said.trim()}`);
@@ -97,12 +107,16 @@ export async function installUpstream(t: NginxTarget, text: string, log: Logger)
 
   try {
     const verifiedBy = await reloadAndVerify(t, log);
+    await rm(pendingPath(t), { force: true });
     log.info({ live: t.live, verifiedBy }, 'upstream installed and nginx reloaded');
     return { changed: true, ms: Math.round(performance.now() - started), verifiedBy };
   } catch (err) {
     await putBack();
     const again = await reloadAndVerify(t, log).then(
-      () => 'nginx reloaded with it',
+      async () => {
+        await rm(pendingPath(t), { force: true });
+        return 'nginx reloaded with it';
+      },
       (e: unknown) => `and reloading it failed too: ${errorMessage(e)}`,
     );
     log.error({ err, live: t.live }, `reload failed; last good upstream put back, ${again}`);
@@ -122,30 +136,4 @@ async function testCandidate(t: NginxTarget): Promise<TestOutcome> {
   const [file, args] = splitCommand(t.testCmd);
   const r = await run(file, args, { reject: false, timeoutMs: 30_000 }).catch((err: unknown) => ({ exitCode: -1, stderr: errorMessage(err), stdout: '' }));
   return { ok: r.exitCode === 0, said: r.stderr || r.stdout, how: 'swap' };
-}
-
-// Runs the reload command and waits until it really took: new worker pids under the master
-// (pid file), else an answer through Nginx at verify-url, else only the command's exit code.
-export async function reloadAndVerify(t: NginxTarget, log: Logger): Promise<string> {
-  const master = await masterPid(t.pidFile);
-  const before = master === undefined ? new Set<number>() : await childPids(master);
-  const [file, args] = splitCommand(t.reloadCmd);
-  await run(file, args, { timeoutMs: 30_000 });
-  const deadline = Date.now() + t.reloadTimeoutMs;
-  if (master !== undefined) {
-    for (;;) {
-      const now = await childPids(master);
-      if ([...now].some((p) => !before.has(p))) return 'new worker pids';
-      if (Date.now() > deadline)
-        throw new UserError(`nginx (master ${master}) started no new workers within ${t.reloadTimeoutMs} ms: the reload did not take (see its error log)`);
-      await sleep(25);
-    }
-  }
-  if (t.verifyUrl) {
-    const r = await checkUrl(t.verifyUrl, t.reloadTimeoutMs);
-    if (r.code >= 500 || r.error) throw new UserError(`after reload ${t.verifyUrl} answered ${r.code}${r.error ? ` (${r.error})` : ''}`);
-    return `a request through nginx (${r.code})`;
-  }
-  log.warn({ pidFile: t.pidFile }, 'no nginx pid file and no switch.verify-url: reload verified by its exit code only');
-  return 'exit code only';
 }

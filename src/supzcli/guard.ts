@@ -62,3 +62,25 @@ export async function requireMaster(ctx: Ctx, verb: string, sets: ReadonlyMap<st
     }
   }
 }
+
+// While supzcli stops or starts programs of a set, the local agent's loop leaves those groups
+// alone (otherwise it may restart X between its stop and its park). Best effort: with no agent
+// there is nothing to race. Returns the lift, to call when done.
+export async function quiesce(ctx: Ctx, groups: readonly string[]): Promise<() => Promise<void>> {
+  if (groups.length === 0) return async () => {};
+  const { askAgent, AgentUnreachable } = await import('../agent/control-client.js');
+  const ask = (ms: number) =>
+    askAgent(ctx.cfg.controlSocket, { op: 'quiesce', groups: [...groups], ms }, 3_000).catch((err: unknown) => {
+      if (!(err instanceof AgentUnreachable)) throw err;
+      return undefined;
+    });
+  const res = await ask(QUIESCE_MS);
+  if (res === undefined) return async () => {};
+  if (!res.ok) throw new Refused(`refused: the agent would not leave ${groups.join(', ')} alone: ${res.error}`);
+  return async () => {
+    await ask(0);
+  };
+}
+
+// Longer than any stop or start supzcli waits for; the agent lifts it by itself after that.
+const QUIESCE_MS = 180_000;

@@ -127,4 +127,35 @@ describe('supzcli starts a service set program only on its MASTER', () => {
     assert.equal(await stateOf('w1'), 'RUNNING');
     assert.equal((await supzcli(['role', web], env)).code, 0);
   });
+  test('on the MASTER the agent leaves a program alone while supzcli stops it (quiesce), and only then', async () => {
+    // w1 runs, this node is MASTER (the test above). The agent repairs every 300 ms.
+    assert.equal(await stateOf('w1'), 'RUNNING');
+    const passes = async () => (await agent?.status())?.reconcile.passes as number;
+    const afterPasses = async (n: number) => {
+      const p0 = await passes();
+      await waitFor(`${n} reconcile passes`, async () => (await passes()) >= p0 + n, 30_000);
+    };
+    const { askAgent } = await import('../../src/agent/control-client.js');
+    const sock = join(state, 'agent.sock');
+    // The window supzcli has between its stop and its park, held open by hand.
+    assert.deepEqual(await askAgent(sock, { op: 'quiesce', groups: ['w1'], ms: 60_000 }, 3_000), { ok: true });
+    await sv.client().stopProcess('w1');
+    await afterPasses(3);
+    assert.equal(await stateOf('w1'), 'STOPPED');
+    // Lifted: the conf is still in the registry, so the agent starts it again (level-triggered).
+    await askAgent(sock, { op: 'quiesce', groups: ['w1'], ms: 0 }, 3_000);
+    await waitFor('the agent to restart w1', async () => (await stateOf('w1')) === 'RUNNING', 30_000);
+    // Bad requests are refused, nothing changed.
+    const bad = await askAgent(sock, { op: 'quiesce', groups: ['w1'], ms: -1 }, 3_000);
+    assert.equal(bad.ok, false);
+
+    // supzcli stop end to end: stopped, removed, parked, and it stays that way.
+    const r = await supzcli(['stop', 'w1'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    await afterPasses(3);
+    assert.equal(await stateOf('w1'), undefined);
+    assert.deepEqual(await readdir(web), []);
+    assert.match(agent?.logs() ?? '', /quiesce w1 for 180000 ms/);
+    assert.match(agent?.logs() ?? '', /quiesce lifted: w1/);
+  });
 });

@@ -20,7 +20,8 @@ export async function agentCommand(args: { config?: string | undefined; logFile?
   process.once('SIGINT', onSignal);
   try {
     await agent.start();
-    await once(stop.signal, 'abort');
+    // NOTE: a SIGTERM that came while the agent was starting has already fired 'abort'.
+    if (!stop.signal.aborted) await once(stop.signal, 'abort');
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

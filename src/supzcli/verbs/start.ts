@@ -5,7 +5,7 @@ import { namespec } from '../../supervisor/types.js';
 import { update } from '../../supervisor/update.js';
 import { whoAmI } from '../audit.js';
 import { type Ctx, parkedDir, registryDirs } from '../context.js';
-import { requireMaster, setsOf, takeForce } from '../guard.js';
+import { quiesce, requireMaster, setsOf, takeForce } from '../guard.js';
 import { park, supersede, unpark } from '../park.js';
 import { FAULT, failed, startLine } from '../results.js';
 import { checkWholeFiles, resolveNames, type Target, type View, viewOf } from '../view.js';
@@ -20,7 +20,17 @@ export async function start(ctx: Ctx, names: string[]): Promise<number> {
   const toUnpark = new Set(targets.filter((t) => view.parked.has(t.group) && !view.registry.has(t.group)).map((t) => t.group));
   checkWholeFiles(view.parked, toUnpark, 'start');
   const groups = [...new Set(targets.map((t) => t.group))];
-  await requireMaster(ctx, 'start', await setsOf(ctx, view, groups), force);
+  const sets = await setsOf(ctx, view, groups);
+  await requireMaster(ctx, 'start', sets, force);
+  const lift = await quiesce(ctx, [...sets.keys()]);
+  try {
+    return await startLoaded(ctx, view, targets, groups, toUnpark);
+  } finally {
+    await lift();
+  }
+}
+
+async function startLoaded(ctx: Ctx, view: View, targets: Target[], groups: string[], toUnpark: ReadonlySet<string>): Promise<number> {
   // Whatever fails between unparking and loading (a fault, supervisord gone, a timeout, a conf
   // that cannot move back), the restored confs not loaded are parked again: nothing changed.
   const restored = new Map<string, string>();

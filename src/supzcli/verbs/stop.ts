@@ -3,6 +3,7 @@ import { SupervisorFault } from '../../supervisor/faults.js';
 import { namespec } from '../../supervisor/types.js';
 import { whoAmI } from '../audit.js';
 import { type Ctx, parkedDir } from '../context.js';
+import { quiesce, setsOf } from '../guard.js';
 import { park } from '../park.js';
 import { Refused } from '../refuse.js';
 import { FAULT, failed, signalLine } from '../results.js';
@@ -21,7 +22,15 @@ export async function stop(ctx: Ctx, names: string[]): Promise<number> {
   }
   const groups = new Set(targets.filter((t) => view.registry.has(t.group)).map((t) => t.group));
   checkWholeFiles(view.registry, groups, 'stop');
+  const lift = await quiesce(ctx, [...(await setsOf(ctx, view, [...groups])).keys()]);
+  try {
+    return await stopTargets(ctx, view, targets, groups);
+  } finally {
+    await lift();
+  }
+}
 
+async function stopTargets(ctx: Ctx, view: View, targets: Target[], groups: ReadonlySet<string>): Promise<number> {
   let code: number = EXIT.OK;
   const removed = new Set<string>();
   for (const t of targets) {
