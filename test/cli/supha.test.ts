@@ -129,3 +129,18 @@ describe('supha config check', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 });
+
+test('a reader that goes away (supha ... | head) is no crash', async () => {
+  const { spawn } = await import('node:child_process');
+  const { SUPHA_BIN } = await import('../helpers/cli.js');
+  const child = spawn(process.execPath, [SUPHA_BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Close our end of stdout before the child writes: its write gets EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
+});
