@@ -52,6 +52,7 @@ cat > "$DEMO/config.json" <<JSON
 {
   "project-name": "demo",
   "state-dir": "$DEMO/state",
+  "runtime-dir": "$DEMO/runtime",
   "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": ["$DEMO/conf.d"] }
 }
 JSON
@@ -61,7 +62,7 @@ say "supha config check"
 supha config check
 
 say "a broken config is refused with every problem named (exit 2)"
-echo '{"project-name":"demo","supervisor":{"server-url":"ftp://x","regstry-dirs":[]}}' > "$DEMO/broken.json"
+echo '{"project-name":"demo","supervisor":{"timeout-ms":"10","regstry-dirs":[]},"nginx":{"upstream-conf-path":3}}' > "$DEMO/broken.json"
 supha config check --config "$DEMO/broken.json" || echo "(exit $?)"
 
 say "supha status (the supervisorctl layout), then --json"
