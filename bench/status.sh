@@ -7,32 +7,17 @@ N=${N:-21}
 DIR=$(mktemp -d /tmp/supha-bench.XXXXXX)
 cleanup() { [ -n "${SVPID:-}" ] && kill "$SVPID" 2>/dev/null; sleep 0.3; rm -rf "$DIR"; }
 trap cleanup EXIT
-mkdir -p "$DIR/conf.d"
-cat > "$DIR/supervisord.conf" <<CONF
-[unix_http_server]
-file=$DIR/s.sock
-[supervisord]
-logfile=$DIR/s.log
-pidfile=$DIR/s.pid
-childlogdir=$DIR
-nodaemon=true
-user=root
-[supervisorctl]
-serverurl=unix://$DIR/s.sock
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[include]
-files = $DIR/conf.d/*.conf
-CONF
+. scripts/lib/supervisord.sh
+write_supervisord_conf "$DIR"
 for i in $(seq -w 1 20); do
   auto=false; [ $((10#$i % 2)) -eq 0 ] && auto=true
   printf '[program:p%s]\ncommand=/bin/sleep 100000\nautostart=%s\nstartsecs=0\n' "$i" "$auto" > "$DIR/conf.d/p$i.conf"
 done
 supervisord -n -c "$DIR/supervisord.conf" >/dev/null 2>&1 &
 SVPID=$!
-for _ in $(seq 50); do [ -S "$DIR/s.sock" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -S "$DIR/supervisor.sock" ] && break; sleep 0.1; done
 sleep 1
-echo "{\"project-name\":\"bench\",\"supervisor\":{\"server-url\":\"unix://$DIR/s.sock\"}}" > "$DIR/config.json"
+echo "{\"project-name\":\"bench\",\"supervisor\":{\"server-url\":\"unix://$DIR/supervisor.sock\"}}" > "$DIR/config.json"
 
 median_ms() { # command... -> median wall ms over N runs
   local -a t=()

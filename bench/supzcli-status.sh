@@ -17,24 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$DIR/conf.d" "$DIR/logs" "$DIR/state"
-cat >"$DIR/supervisord.conf" <<CONF
-[unix_http_server]
-file=$DIR/supervisor.sock
-chmod=0700
-[supervisord]
-logfile=$DIR/supervisord.log
-pidfile=$DIR/supervisord.pid
-childlogdir=$DIR/logs
-nodaemon=true
-user=root
-[supervisorctl]
-serverurl=unix://$DIR/supervisor.sock
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[include]
-files = $DIR/conf.d/*.conf
-CONF
+. "$(dirname "$0")/../scripts/lib/supervisord.sh"
+mkdir -p "$DIR/state"
+write_supervisord_conf "$DIR"
 for name in BOBB2CServer BondSendStatisticsService ManageBackStageService RechareSuccForSms SmsSendService; do
   printf '[program:%s]\ncommand=/bin/sleep 100000\nautostart=true\nstartsecs=0\n' "$name" >"$DIR/conf.d/$name.conf"
 done

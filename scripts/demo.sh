@@ -22,24 +22,9 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 export -f supha say
 
 # A supervisord of our own, with a registry (conf.d) of two demo programs.
-mkdir -p "$DEMO/conf.d" "$DEMO/logs" "$DEMO/state"
-cat > "$DEMO/supervisord.conf" <<CONF
-[unix_http_server]
-file=$DEMO/supervisor.sock
-chmod=0700
-[supervisord]
-logfile=$DEMO/supervisord.log
-pidfile=$DEMO/supervisord.pid
-childlogdir=$DEMO/logs
-nodaemon=true
-user=root
-[supervisorctl]
-serverurl=unix://$DEMO/supervisor.sock
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[include]
-files = $DEMO/conf.d/*.conf
-CONF
+. "$ROOT/scripts/lib/supervisord.sh"
+mkdir -p "$DEMO/state"
+write_supervisord_conf "$DEMO"
 for name in billing mailer; do
   printf '[program:%s]\ncommand=/bin/sleep 100000\nautostart=false\nstartsecs=0\n' "$name" > "$DEMO/conf.d/$name.conf"
 done
