@@ -110,3 +110,9 @@ http {
     stop,
   };
 }
+
+// Worker pids in `after` that were not in `before`: a reload makes new ones (old workers may
+// still be finishing their connections, so compare new pids, not the whole set).
+export function newPids(before: ReadonlySet<number>, after: ReadonlySet<number>): number[] {
+  return [...after].filter((p) => !before.has(p));
+}
