@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { access, rm, writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { programConf } from '../helpers/supervisord.js';
+import { supzcli } from '../helpers/supzcli.js';
 import { type SyncNode, type SyncPair, startSyncPair } from '../helpers/sync-pair.js';
 import { waitFor } from '../helpers/tmp.js';
 
@@ -45,15 +46,14 @@ describe('registry replication between two hosts', { timeout: 180_000 }, () => {
     assert.equal(await stateOf(n2(), 'billing'), 'STOPPED');
   });
 
-  test('adds and removals (what supzcli stop leaves) on the MASTER reach the peer', async () => {
+  test('adds and supzcli stop removals on the MASTER reach the peer', async () => {
     await writeFile(join(n1().registry, 'mailer.conf'), conf('mailer'));
     assert.equal(await waitFor('mailer loaded on node2', () => stateOf(n2(), 'mailer'), 20_000), 'STOPPED');
     await waitFor('mailer running on node1', async () => (await stateOf(n1(), 'mailer')) === 'RUNNING', 20_000);
-    // What `supzcli stop mailer` does to the registry: the conf leaves it (parked elsewhere).
-    // NOTE: not the real supzcli here: on a MASTER whose agent repairs every 300 ms, supzcli's
-    // stopProcessGroup(wait) can hang when the agent restarts the program mid-stop (seen: 60 s);
-    // that race is between supzcli and the reconcile loop, not replication.
-    await rm(join(n1().registry, 'mailer.conf'));
+    // The real supzcli on the MASTER: stop, remove, park (the agent leaves mailer alone meanwhile).
+    const r = await supzcli(['--config', n1().cfgPath, 'stop', 'mailer']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await exists(join(n1().registry, 'mailer.conf')), false);
     await waitFor(
       'mailer gone from node2',
       async () => !(await exists(join(n2().registry, 'mailer.conf'))) && (await stateOf(n2(), 'mailer')) === undefined,
