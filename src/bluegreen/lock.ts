@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
-import { acquireLock, holderOf, LockHeld, type PidLock } from './pidlock.js';
+import { acquireLock, holderOf, LockHeld, type PidLock } from '../util/pidlock.js';
 
 export const lockPath = (cfg: Config) => join(cfg['state-dir'], 'bluegreen.lock');
 export const journalPath = (cfg: Config) => join(cfg['state-dir'], 'switch-journal.json');

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquireLock, LockHeld } from '../bluegreen/pidlock.js';
 import type { Config } from '../config/index.js';
 import { errorMessage, UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { acquireLock, LockHeld } from '../util/pidlock.js';
 import type { CheckResult } from './check.js';
 
 export type NodeStatus = 'n/a' | 'running' | 'dead';

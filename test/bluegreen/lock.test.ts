@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { lockHolder, takeLock } from '../../src/bluegreen/index.js';
 import { eachNode } from '../../src/bluegreen/nodes.js';
-import { acquireLock, LockHeld } from '../../src/bluegreen/pidlock.js';
 import type { Config } from '../../src/config/index.js';
 import { UserError } from '../../src/errors.js';
 import { healthPath, readHealth, updateHealth } from '../../src/health/index.js';
 import type { NodeRef } from '../../src/health/round.js';
+import { acquireLock, LockHeld } from '../../src/util/pidlock.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir, waitFor } from '../helpers/tmp.js';
 
-const PIDLOCK = join(ROOT, 'dist/src/bluegreen/pidlock.js');
+const PIDLOCK = join(ROOT, 'dist/src/util/pidlock.js');
 const STATUS = join(ROOT, 'dist/src/health/status.js');
 const BOOT = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
 
