@@ -32,35 +32,31 @@ export async function isNodeUp(ctx: NodeCtx, ref: NodeRef): Promise<boolean> {
   return r.code === 200;
 }
 
-export async function startNode(ctx: NodeCtx, ref: NodeRef): Promise<void> {
+// How a node is started or stopped: through supervisord (a repeat is no error) or its command.
+const ACTIONS = {
+  start: { fault: 'ALREADY_STARTED', cmd: 'start-cmd', done: 'node started' },
+  stop: { fault: 'NOT_RUNNING', cmd: 'stop-cmd', done: 'node stopped' },
+} as const;
+
+async function nodeAction(ctx: NodeCtx, ref: NodeRef, action: keyof typeof ACTIONS): Promise<void> {
+  const a = ACTIONS[action];
   const program = ref.node['supervisor-program'];
   if (program !== undefined) {
     try {
-      await clientOf(ctx).startProcess(program, true);
+      const client = clientOf(ctx);
+      await (action === 'start' ? client.startProcess(program, true) : client.stopProcess(program, true));
     } catch (err) {
-      if (!isFault(err, 'ALREADY_STARTED')) throw err;
+      if (!isFault(err, a.fault)) throw err;
     }
   } else {
-    const [file, args] = splitCommand(ref.node['start-cmd'] ?? '');
+    const [file, args] = splitCommand(ref.node[a.cmd] ?? '');
     await run(file, args, { timeoutMs: CMD_TIMEOUT_MS });
   }
-  ctx.log.info({ node: ref.name, group: ref.group }, 'node started');
+  ctx.log.info({ node: ref.name, group: ref.group }, a.done);
 }
 
-export async function stopNode(ctx: NodeCtx, ref: NodeRef): Promise<void> {
-  const program = ref.node['supervisor-program'];
-  if (program !== undefined) {
-    try {
-      await clientOf(ctx).stopProcess(program, true);
-    } catch (err) {
-      if (!isFault(err, 'NOT_RUNNING')) throw err;
-    }
-  } else {
-    const [file, args] = splitCommand(ref.node['stop-cmd'] ?? '');
-    await run(file, args, { timeoutMs: CMD_TIMEOUT_MS });
-  }
-  ctx.log.info({ node: ref.name, group: ref.group }, 'node stopped');
-}
+export const startNode = (ctx: NodeCtx, ref: NodeRef): Promise<void> => nodeAction(ctx, ref, 'start');
+export const stopNode = (ctx: NodeCtx, ref: NodeRef): Promise<void> => nodeAction(ctx, ref, 'stop');
 
 // Runs fn on every node at once; throws the first failure after all have settled, naming the node.
 export async function eachNode(refs: NodeRef[], fn: (ref: NodeRef) => Promise<void>): Promise<void> {
