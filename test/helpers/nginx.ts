@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, tempDir, waitFor } from './tmp.js';
+import { freePort, stopChild, tempDir, waitFor } from './tmp.js';
 
 export interface NginxOptions {
   // The upstream the server proxies to, and the first content of the upstream file.
@@ -79,12 +79,7 @@ http {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pid = child.pid ?? 0;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(pid, 'SIGTERM');
-      const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, exited);
     await tmp.cleanup();
   };
   try {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SupervisorClient } from '../../src/supervisor/index.js';
-import { tempDir, waitFor } from './tmp.js';
+import { stopChild, tempDir, waitFor } from './tmp.js';
 
 export interface ProgramSpec {
   command: string;
@@ -133,12 +133,7 @@ ${opts.extraConf ?? ''}
     client,
     writeProgram,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(pid, 'SIGTERM');
-        const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child, exited);
       await tmp.cleanup();
     },
   };
