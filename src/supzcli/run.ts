@@ -1,8 +1,9 @@
 import { type LiteConfig, liteOf, loadConfigLite } from '../config/lite.js';
-import { EXIT, errorMessage, fsUserError, isUserError, UsageError } from '../errors.js';
+import { EXIT, errorMessage, fsUserError, isUserError, UsageError, UserError } from '../errors.js';
 import { clientFromConfig } from '../supervisor/from-config.js';
-import { audit, type Outcome } from './audit.js';
-import type { SupzIo } from './context.js';
+import { type AuditRecord, audit, type Outcome } from './audit.js';
+import type { Ctx, SupzIo } from './context.js';
+import { lockRegistries } from './lock.js';
 import { checkRefused, Refused } from './refuse.js';
 import { verbNamed } from './verbs/index.js';
 
@@ -15,8 +16,12 @@ export interface Session {
   validated?: boolean;
 }
 
-// Runs one command (verb and its words), prints what it has to say, appends it to the audit
-// log, and returns its exit code. User errors print one line; bugs throw.
+type Rec = Omit<AuditRecord, 'time' | 'run' | 'user' | 'uid' | 'sudoUser' | 'sudoUid'>;
+
+// Runs one command (verb and its words), prints what it has to say, and returns its exit code.
+// A verb that acts writes an audit line before it does anything (not written: nothing done),
+// takes the lock of every registry (two supzcli never act at once), and writes its outcome after;
+// a read-only verb writes one line when done. User errors print one line; bugs throw.
 export async function runWords(words: readonly string[], s: Session, interrupt: AbortSignal): Promise<number> {
   const [verb = '', ...args] = words;
   let cfg: LiteConfig;
@@ -28,9 +33,12 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
     s.io.err(`supzcli: ${err.message}`);
     return err.exitCode;
   }
+  const record = (rec: Rec) => audit(cfg['state-dir'], rec, s.io.env);
   let code: number;
   let outcome: Outcome = 'ok';
   let reason: string | undefined;
+  let began = false;
+  const ctx: Partial<Ctx> = {};
   try {
     checkRefused(verb, args, cfg.refuseVerbs, cfg.configPath);
     const entry = verbNamed(verb);
@@ -41,14 +49,30 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
       s.validated = true;
     }
     const run = await entry.load();
-    code = await run({ cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt }, [...args]);
+    Object.assign(ctx, { cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt } satisfies Ctx);
+    if (entry.acts) {
+      try {
+        record({ verb, names: args, outcome: 'begin' });
+      } catch (err) {
+        throw new UserError(`cannot append to the audit log in ${cfg['state-dir']} (${errorMessage(err)}); nothing done`, undefined, { cause: err });
+      }
+      began = true;
+      const release = await lockRegistries(ctx as Ctx);
+      try {
+        code = await run(ctx as Ctx, [...args]);
+      } finally {
+        await release();
+      }
+    } else code = await run(ctx as Ctx, [...args]);
     // A read-only verb saying "not running" (exit 3) answered; it did not fail.
     if (code !== EXIT.OK && !(code === EXIT.NOT_RUNNING && !entry.acts)) outcome = 'error';
   } catch (caught) {
     // A file-system error on a named path (a read-only state dir, a full disk) is one line too.
     const err = isUserError(caught) ? caught : fsUserError(caught);
     if (!err) {
-      await audit(cfg['state-dir'], { verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(caught)}` }, s.io.env).catch(() => {});
+      try {
+        record({ verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(caught)}` });
+      } catch {}
       throw caught;
     }
     s.io.err(`supzcli: ${err.message}`);
@@ -57,9 +81,9 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
     reason = err.message;
   }
   try {
-    await audit(cfg['state-dir'], { verb, names: args, outcome, exit: code, ...(reason ? { reason } : {}) }, s.io.env);
+    record({ verb, names: args, outcome, exit: code, ...(reason ? { reason } : {}), ...(ctx.forced ? { force: true } : {}) });
   } catch (err) {
-    s.io.err(`supzcli: could not append to the audit log in ${cfg['state-dir']}: ${errorMessage(err)}`);
+    s.io.err(`supzcli: could not append to the audit log in ${cfg['state-dir']}: ${errorMessage(err)}${began ? ' (its begin line is there)' : ''}`);
   }
   return code;
 }

@@ -40,7 +40,7 @@ describe('the supzcli prompt', () => {
     assert.match(r.stderr, /^supzcli: unknown verb "bogus"/m);
     assert.ok(!(await sv.client().getAllProcessInfo()).some((i) => i.name === 'idle'));
     const verbs = (await auditLines(state())).map((l) => `${l.verb}:${l.outcome}`);
-    assert.deepEqual(verbs.slice(-6), ['status:ok', 'status:ok', 'stop:refused', 'version:ok', 'stop:ok', 'bogus:error']);
+    assert.deepEqual(verbs.slice(-7), ['status:ok', 'status:ok', 'stop:refused', 'version:ok', 'stop:begin', 'stop:ok', 'bogus:error']);
   });
 
   test('driven through a pty: line editing, history, Ctrl-C ends tail -f but not the prompt', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { auditLines, snapshot, supervisorctl, supzcli } from '../helpers/supzcli.js';
@@ -23,6 +23,8 @@ describe('supzcli on a real supervisord', () => {
   let state: string;
   let env: Record<string, string>;
   let dirs: string[];
+  // Where the parked store keeps a conf of registry `registry` (keyed by registry and file).
+  const parkedAt = (registry: string, file: string) => join(state, 'parked', encodeURIComponent(registry), file);
   const infos = async () => (await sv.client().getAllProcessInfo()).map((i) => `${i.group}:${i.name}:${i.statename}`);
 
   before(async () => {
@@ -160,20 +162,22 @@ describe('supzcli on a real supervisord', () => {
     assert.match(r.stdout, /^web: stopped\nweb: removed process group\nweb: conf parked/);
     assert.ok(!(await infos()).some((i) => i.startsWith('web:')));
     assert.equal(await exists(join(reg, 'web.conf')), false);
-    assert.equal(await readFile(join(state, 'parked/web.conf'), 'utf8'), conf);
-    assert.equal(JSON.parse(await readFile(join(state, 'parked/web.conf.json'), 'utf8')).from, join(reg, 'web.conf'));
+    assert.equal(await readFile(parkedAt(reg, 'web.conf'), 'utf8'), conf);
+    assert.equal(JSON.parse(await readFile(`${parkedAt(reg, 'web.conf')}.json`, 'utf8')).from, join(reg, 'web.conf'));
 
     r = await supzcli(['start', 'web'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /web: started/);
     assert.equal(await readFile(join(reg, 'web.conf'), 'utf8'), conf);
-    assert.equal(await exists(join(state, 'parked/web.conf')), false);
+    assert.equal(await exists(parkedAt(reg, 'web.conf')), false);
     assert.ok((await infos()).includes('web:web:RUNNING'));
-    const last = (await auditLines(state)).slice(-2);
+    const last = (await auditLines(state)).slice(-4);
     assert.deepEqual(
       last.map((l) => [l.verb, l.names, l.outcome]),
       [
+        ['stop', ['web'], 'begin'],
         ['stop', ['web'], 'ok'],
+        ['start', ['web'], 'begin'],
         ['start', ['web'], 'ok'],
       ],
     );
@@ -189,13 +193,13 @@ describe('supzcli on a real supervisord', () => {
     ];
     for (const [names, file, base] of cases) {
       const group = (names[0] ?? '').replace(':*', '');
-      let r = await supzcli(['stop', ...names], env);
+      // No agent runs here: a service set's program stops and starts only with --force (guard.test.ts).
+      const inSet = file.startsWith(`${setReg}/`);
+      let r = await supzcli(['stop', ...(inSet ? ['--force'] : []), ...names], env);
       assert.equal(r.code, 0, `stop ${names.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.equal(await exists(file), false, file);
-      assert.ok(await exists(join(state, 'parked', base)));
+      assert.ok(await exists(parkedAt(dirname(file), base)));
       assert.ok(!(await infos()).some((i) => i.startsWith(`${group}:`)), `${group} still loaded`);
-      // No agent runs here: a service set's program starts only with --force (guard.test.ts).
-      const inSet = file.startsWith(`${setReg}/`);
       r = await supzcli(['start', ...(inSet ? ['--force'] : []), ...names], env);
       assert.equal(r.code, 0, `start ${names.join(' ')}: ${r.stdout}${r.stderr}`);
       if (inSet) assert.match(r.stderr, /warning: no agent answers .*--force/);
@@ -229,9 +233,9 @@ describe('supzcli on a real supervisord', () => {
     assert.equal(r.code, 0, r.stderr);
     r = await supzcli(['stop', 'r1', 'r2'], env);
     assert.equal(r.code, 0, r.stderr);
-    // r2's note names a folder that is no longer a registry: r2 cannot move back, after r1 has.
-    const note = join(state, 'parked/r2.conf.json');
-    await writeFile(note, JSON.stringify({ ...JSON.parse(await readFile(note, 'utf8')), from: join(dir, 'gone/r2.conf') }));
+    // r2 is parked from a folder that is no longer a registry: it cannot move back, after r1 has.
+    await mkdir(dirname(parkedAt(join(dir, 'gone'), 'r2.conf')), { recursive: true });
+    for (const f of ['r2.conf', 'r2.conf.json']) await rename(parkedAt(reg, f), parkedAt(join(dir, 'gone'), f));
     // The notes get a new time when parked again; everything else must be as it was.
     const noNotes = async () => JSON.stringify(JSON.parse(await snapshot(sv, dirs)).files.filter((f: string) => !/\.json:/.test(f)));
     const before = await noNotes();
@@ -242,7 +246,7 @@ describe('supzcli on a real supervisord', () => {
     assert.match(r.stderr, /gone, which is no longer a registry/);
     assert.equal(await noNotes(), before);
     assert.ok(!(await infos()).some((i) => /^r[12]:/.test(i)));
-    assert.equal(JSON.parse(await readFile(join(state, 'parked/r1.conf.json'), 'utf8')).from, join(reg, 'r1.conf'));
+    assert.equal(JSON.parse(await readFile(`${parkedAt(reg, 'r1.conf')}.json`, 'utf8')).from, join(reg, 'r1.conf'));
     const last = (await auditLines(state)).at(-1);
     assert.deepEqual([last?.verb, last?.outcome, last?.exit], ['start', 'error', 1]);
   });
