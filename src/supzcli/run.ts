@@ -5,6 +5,7 @@ import { type AuditRecord, audit, type Outcome } from './audit.js';
 import type { Ctx, SupzIo } from './context.js';
 import { lockRegistries } from './lock.js';
 import { checkRefused, Refused } from './refuse.js';
+import { unreachable } from './results.js';
 import { verbNamed } from './verbs/index.js';
 
 // One supzcli session: the command line's, or the prompt's (which keeps the config loaded).
@@ -64,21 +65,30 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
         await release();
       }
     } else code = await run(ctx as Ctx, [...args]);
-    // A read-only verb saying "not running" (exit 3) answered; it did not fail.
-    if (code !== EXIT.OK && !(code === EXIT.NOT_RUNNING && !entry.acts)) outcome = 'error';
+    // A read-only verb saying "not running" (exit 3, pid's 7) answered; it did not fail.
+    if (code !== EXIT.OK && !((code === EXIT.NOT_RUNNING || code === EXIT.DEAD) && !entry.acts)) outcome = 'error';
   } catch (caught) {
-    // A file-system error on a named path (a read-only state dir, a full disk) is one line too.
-    const err = isUserError(caught) ? caught : fsUserError(caught);
-    if (!err) {
-      try {
-        record({ verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(caught)}` });
-      } catch {}
-      throw caught;
+    // supervisord not there: supervisorctl's line, on stdout, and its exit code.
+    const down = unreachable(caught);
+    if (down) {
+      s.io.out(down.line);
+      code = down.code;
+      outcome = 'error';
+      reason = errorMessage(caught);
+    } else {
+      // A file-system error on a named path (a read-only state dir, a full disk) is one line too.
+      const err = isUserError(caught) ? caught : fsUserError(caught);
+      if (!err) {
+        try {
+          record({ verb, names: args, outcome: 'error', exit: 70, reason: `bug: ${errorMessage(caught)}` });
+        } catch {}
+        throw caught;
+      }
+      s.io.err(`supzcli: ${err.message}`);
+      code = err.exitCode;
+      outcome = err instanceof Refused ? 'refused' : 'error';
+      reason = err.message;
     }
-    s.io.err(`supzcli: ${err.message}`);
-    code = err.exitCode;
-    outcome = err instanceof Refused ? 'refused' : 'error';
-    reason = err.message;
   }
   try {
     record({ verb, names: args, outcome, exit: code, ...(reason ? { reason } : {}), ...(ctx.forced ? { force: true } : {}) });

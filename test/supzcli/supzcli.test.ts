@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
-import { auditLines, snapshot, supervisorctl, supzcli } from '../helpers/supzcli.js';
+import { auditLines, SUPZCLI_BIN, snapshot, supervisorctl, supzcli } from '../helpers/supzcli.js';
 import { tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
 const exists = (p: string) =>
@@ -254,7 +255,7 @@ describe('supzcli on a real supervisord', () => {
   test('version, pid, avail, reread, tail and help answer', async () => {
     assert.match((await supzcli(['version'], env)).stdout, /^4\.\d+/);
     assert.equal((await supzcli(['pid'], env)).stdout, `${sv.pid}\n`);
-    assert.equal((await supzcli(['pid', 'idle'], env)).code, 3);
+    assert.equal((await supzcli(['pid', 'idle'], env)).code, 7);
     const ours = await supzcli(['avail'], env);
     assert.equal(ours.stdout, (await supervisorctl(sv, ['avail'])).stdout);
     assert.equal((await supzcli(['reread'], env)).stdout, 'No config updates to processes\n');
@@ -262,12 +263,63 @@ describe('supzcli on a real supervisord', () => {
     assert.match((await supzcli(['help'], env)).stdout, /verbs: status start stop/);
   });
 
-  test('supervisord unreachable: status exits 4 like supervisorctl, one line', async () => {
+  test('exit codes and lines as supervisorctl 4.2.5: spawn error 7, pid and signal of a stopped program 7, maintail (fails without the fix)', async () => {
+    // Exits before startsecs, no retries: FATAL, the start answers SPAWN_ERROR.
+    await writeFile(join(reg, 'nospawn.conf'), PROG('nospawn').replace('/bin/sleep 1000', '/bin/false').replace('startsecs=0', 'startsecs=1\nstartretries=0'));
+    assert.equal((await supzcli(['update', 'nospawn'], env)).code, 0);
+    const same = async (args: string[], code: number) => {
+      let ours = await supzcli(args, env);
+      let theirs = await supervisorctl(sv, args);
+      for (let i = 0; i < 3 && ours.stdout !== theirs.stdout; i++) {
+        ours = await supzcli(args, env);
+        theirs = await supervisorctl(sv, args);
+      }
+      assert.equal(ours.stdout, theirs.stdout, args.join(' '));
+      assert.equal(theirs.code, code, `supervisorctl ${args.join(' ')}`);
+      assert.equal(ours.code, code, `supzcli ${args.join(' ')}: ${ours.stderr}`);
+    };
+    await same(['start', 'nospawn'], 7);
+    await same(['pid', 'idle'], 7);
+    await same(['signal', 'HUP', 'idle'], 7);
+    await same(['maintail', '-300'], 0);
+    await same(['maintail', '-1', '-2'], 1);
+    await same(['maintail', '-x'], 1);
+    await rm(join(reg, 'nospawn.conf'));
+    assert.equal((await supzcli(['update', 'nospawn'], env)).code, 0);
+  });
+
+  test("maintail -f follows supervisord's log until SIGINT", async () => {
+    const child = spawn(process.execPath, [SUPZCLI_BIN, 'maintail', '-f'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the banner', () => out.includes('==> Press Ctrl-C to exit <=='), 20_000);
+      // A spawn is logged by supervisord: it must show up in the follow.
+      await sv.client().stopProcess('web');
+      await sv.client().startProcess('web');
+      await waitFor('the new log lines', () => /spawned: 'web'/.test(out.split('Press Ctrl-C')[1] ?? ''), 20_000);
+      child.kill('SIGINT');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test('supervisord unreachable: the line supervisorctl prints, on stdout, and its exit code (fails without the fix)', async () => {
     const cfg = await writeJson(join(dir, 'dead.json'), { 'project-name': 't', 'state-dir': 'state', supervisor: { 'server-url': `unix://${dir}/gone.sock` } });
-    const r = await supzcli(['status'], { ...env, SUPHA_CONFIG: cfg });
-    assert.equal(r.code, 4);
-    assert.equal(r.stdout, '');
-    assert.match(r.stderr, /gone\.sock/);
-    assert.equal(r.stderr.trim().split('\n').length, 1);
+    const ctlConf = join(dir, 'dead-ctl.conf');
+    await writeFile(ctlConf, `[supervisorctl]\nserverurl=unix://${dir}/gone.sock\n`);
+    for (const args of [['status'], ['pid'], ['version'], ['maintail'], ['tail', 'web'], ['stop', 'web'], ['start', 'web']]) {
+      const ours = await supzcli(args, { ...env, SUPHA_CONFIG: cfg });
+      const theirs = await new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile('supervisorctl', ['-c', ctlConf, ...args], (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout })),
+      );
+      assert.equal(ours.stdout, theirs.stdout, args.join(' '));
+      assert.equal(ours.stdout, `unix://${dir}/gone.sock no such file\n`);
+      assert.equal(ours.code, theirs.code, `exit of ${args.join(' ')}`);
+    }
   });
 });

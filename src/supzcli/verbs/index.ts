@@ -66,6 +66,16 @@ export const VERBS: VerbEntry[] = [
     load: async () => (await import('./tail.js')).tail,
   },
   {
+    name: 'maintail',
+    acts: false,
+    help: [
+      "maintail -f\tContinuous tail of supervisord's main log (Ctrl-C to exit)",
+      "maintail -<bytes>\tThe last bytes of supervisord's main log",
+      'maintail\t\tIts last 1600 bytes',
+    ],
+    load: async () => (await import('./maintail.js')).maintail,
+  },
+  {
     name: 'pid',
     acts: false,
     help: ['pid\t\t\tThe PID of supervisord', 'pid <name> [...]\tThe PID of processes (0: not running)', 'pid all\t\t\tThe PID of every process'],

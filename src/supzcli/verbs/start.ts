@@ -7,7 +7,7 @@ import { whoName } from '../audit.js';
 import { type Ctx, parkedDir, registryDirs } from '../context.js';
 import { quiesce, requireMaster, setsOf, takeForce } from '../guard.js';
 import { keepVersion, park, unpark } from '../park.js';
-import { FAULT, failed, startLine } from '../results.js';
+import { exitOf, FAULT, laterExit, startLine } from '../results.js';
 import { checkWholeFiles, resolveNames, type Target, type View, viewOf } from '../view.js';
 
 // start X: a parked conf goes back into the registry, supervisord loads it (reloadConfig + add),
@@ -42,9 +42,7 @@ async function startLoaded(ctx: Ctx, view: View, targets: Target[], groups: stri
     await repark(ctx, view, restored, ready);
   }
   let code: number = EXIT.OK;
-  for (const t of targets) {
-    if (!ready.has(t.group) || !(await startOne(ctx, t))) code = EXIT.FAILED;
-  }
+  for (const t of targets) code = laterExit(code, ready.has(t.group) ? await startOne(ctx, t) : EXIT.FAILED);
   return code;
 }
 
@@ -110,19 +108,23 @@ async function repark(ctx: Ctx, view: View, restored: ReadonlyMap<string, string
   }
 }
 
-async function startOne(ctx: Ctx, t: Target): Promise<boolean> {
+// Starts one target; returns its exit code as supervisorctl's (7: spawn error, 1: other faults).
+async function startOne(ctx: Ctx, t: Target): Promise<number> {
   if (t.process === undefined) {
     const results = await ctx.client.startProcessGroup(t.group);
     for (const r of results) ctx.io.out(startLine(r));
-    return !results.some((r) => failed(r.status, FAULT.ALREADY_STARTED));
+    return exitOf(
+      results.map((r) => r.status),
+      FAULT.ALREADY_STARTED,
+    );
   }
   try {
     await ctx.client.startProcess(t.name);
     ctx.io.out(`${namespec({ group: t.group, name: t.process })}: started`);
-    return true;
+    return EXIT.OK;
   } catch (err) {
     if (!(err instanceof SupervisorFault)) throw err;
     ctx.io.out(startLine({ status: err.code, name: t.process, group: t.group, description: err.faultString }));
-    return !failed(err.code, FAULT.ALREADY_STARTED);
+    return exitOf([err.code], FAULT.ALREADY_STARTED);
   }
 }
