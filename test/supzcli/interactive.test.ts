@@ -82,7 +82,7 @@ describe('the supzcli prompt', () => {
       type('status we\t');
       await waitFor('the name completed', () => screen.slice(at).endsWith('status web '), 20_000);
       type('\r');
-      await waitFor('web\'s status', () => /\r\nweb +RUNNING/.test(screen.slice(at)), 20_000);
+      await waitFor("web's status", () => /\r\nweb +RUNNING/.test(screen.slice(at)), 20_000);
       type('exit\r');
       assert.equal(await exited, 0);
     } finally {
