@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { liteOf } from '../config/lite.js';
+import { liteOf, loadConfigFast } from '../config/lite.js';
 import { errorMessage, isUserError } from '../errors.js';
 import { clientFromConfig } from '../supervisor/from-config.js';
 import type { ProcessInfo } from '../supervisor/types.js';
@@ -18,9 +18,7 @@ const PROMPT = 'supzcli> ';
 export async function interactive(s: Session): Promise<number> {
   // The whole config is checked once, up front: a broken one ends the session with one line.
   try {
-    const { loadConfig } = await import('../config/load.js');
-    s.cfg = liteOf(await loadConfig(s.configPath, s.io.env));
-    s.validated = true;
+    s.cfg = liteOf(await loadConfigFast(s.configPath, s.io.env));
   } catch (err) {
     if (!isUserError(err)) throw err;
     s.io.err(`supzcli: ${err.message}`);

@@ -1,9 +1,8 @@
-import { type LiteConfig, liteOf, loadConfigLite } from '../config/lite.js';
+import { type LiteConfig, liteOf, loadConfigFast } from '../config/lite.js';
 import { EXIT, errorMessage, fsUserError, isUserError, UsageError, UserError } from '../errors.js';
 import { clientFromConfig } from '../supervisor/from-config.js';
 import { type AuditRecord, audit, type Outcome } from './audit.js';
 import type { Ctx, SupzIo } from './context.js';
-import { lockRegistries } from './lock.js';
 import { checkRefused, Refused } from './refuse.js';
 import { unreachable } from './results.js';
 import { verbNamed } from './verbs/index.js';
@@ -13,8 +12,6 @@ export interface Session {
   io: SupzIo;
   configPath?: string | undefined;
   cfg?: LiteConfig;
-  // The whole config was validated (acting verbs need that; read-only ones read only their keys).
-  validated?: boolean;
 }
 
 type Rec = Omit<AuditRecord, 'time' | 'run' | 'user' | 'uid' | 'sudoUser' | 'sudoUid'>;
@@ -27,7 +24,7 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
   const [verb = '', ...args] = words;
   let cfg: LiteConfig;
   try {
-    s.cfg ??= await loadConfigLite(s.configPath, s.io.env);
+    s.cfg ??= liteOf(await loadConfigFast(s.configPath, s.io.env));
     cfg = s.cfg;
   } catch (err) {
     if (!isUserError(err)) throw err;
@@ -44,11 +41,6 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
     checkRefused(verb, args, cfg.refuseVerbs, cfg.configPath);
     const entry = verbNamed(verb);
     if (!entry) throw new UsageError(`unknown verb "${verb}" (supzcli help lists them)`);
-    if (entry.acts && !s.validated) {
-      const { loadConfig } = await import('../config/load.js');
-      s.cfg = cfg = liteOf(await loadConfig(cfg.configPath, s.io.env));
-      s.validated = true;
-    }
     const run = await entry.load();
     Object.assign(ctx, { cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt } satisfies Ctx);
     if (entry.acts) {
@@ -58,6 +50,7 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
         throw new UserError(`cannot append to the audit log in ${cfg['state-dir']} (${errorMessage(err)}); nothing done`, undefined, { cause: err });
       }
       began = true;
+      const { lockRegistries } = await import('./lock.js');
       const release = await lockRegistries(ctx as Ctx);
       try {
         code = await run(ctx as Ctx, [...args]);
