@@ -127,12 +127,19 @@ write_conf() {
 # environment must split (an unbalanced quote breaks reloadConfig for the whole host), and a conf
 # already at the target must define this program and nothing else. One line on failure.
 check_conf() {
-  local py=python3 sv
-  if sv=$(command -v supervisord) && read -r shebang <"$sv" && [[ $shebang =~ ^\#\!([^[:space:]]+) ]]; then py=${BASH_REMATCH[1]}; fi
+  local py=python3 sv shebang
+  if sv=$(command -v supervisord) && read -r shebang <"$sv"; then
+    if [[ $shebang =~ ^\#\![[:space:]]*[^[:space:]]*/env[[:space:]]+([^[:space:]-][^[:space:]]*) ]]; then py=${BASH_REMATCH[1]}
+    elif [[ $shebang =~ ^\#\![[:space:]]*([^[:space:]]*python[^[:space:]]*) ]]; then py=${BASH_REMATCH[1]}; fi
+  fi
   "$py" - "$ini" "$name" "$@" <<'PY' || exit 2
 import os, shlex, sys
-from supervisor.options import ServerOptions, UnhosedConfigParser
 ini, name, new, target, *pairs = sys.argv[1:]
+try:
+    from supervisor.options import ServerOptions, UnhosedConfigParser
+except ImportError as e:
+    print('sup_run.sh: cannot load supervisord\'s config parser with %s (%s); is supervisor installed?' % (sys.executable, e), file=sys.stderr)
+    sys.exit(2)
 section = 'program:' + name
 def fail(msg):
     print('sup_run.sh: %s: %s' % (ini, msg), file=sys.stderr)
