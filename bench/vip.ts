@@ -13,15 +13,23 @@ export async function watchVip(net: NetRig, host: Host, vip: string): Promise<{ 
     out = lines.pop() ?? '';
     for (const l of lines) onLine(l);
   });
-  // Ready once it reports an address we add and remove (a condition, not a sleep).
+  // Ready once it reports an address we add and remove (a condition, not a sleep); the monitor may
+  // subscribe after the first probe, so the probe repeats until it is seen.
   const probe = `${SUBNET}.250`;
-  const ready = new Promise<void>((resolve, reject) => {
-    onLine = (l) => l.includes(probe) && resolve();
-    mon.once('exit', (code) => reject(new Error(`ip monitor exited ${code}`)));
+  let seen = false;
+  let exited = false;
+  onLine = (l) => {
+    if (l.includes(probe)) seen = true;
+  };
+  mon.once('exit', () => {
+    exited = true;
   });
-  await net.exec(host, ['ip', 'addr', 'add', `${probe}/32`, 'dev', 'lo']);
-  await ready;
-  await net.exec(host, ['ip', 'addr', 'del', `${probe}/32`, 'dev', 'lo']);
+  for (let i = 0; !seen; i++) {
+    if (exited || i === 100) throw new Error('ip monitor address did not start');
+    await net.exec(host, ['ip', 'addr', 'add', `${probe}/32`, 'dev', 'lo']);
+    await net.exec(host, ['ip', 'addr', 'del', `${probe}/32`, 'dev', 'lo']);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const added = new Promise<number>((resolve) => {
     onLine = (l) => {
       if (l.includes(`${vip}/`) && !l.startsWith('Deleted')) resolve(Date.now());
