@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { IniError } from './ini.js';
+import { IniError, strip } from './ini.js';
 
 // supervisord's value readers (supervisor/datatypes.py, options.py's expand), for the options
 // supha reads: what they accept and what they refuse is what supervisord accepts and refuses.
@@ -17,14 +17,14 @@ export function boolean(s: string, where: string): boolean {
 // Python's int(): optional sign, decimal digits with single underscores between them, spaces
 // around.
 export function integer(s: string, where: string): number {
-  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
+  const m = /^([+-]?)(\d+(?:_\d+)*)$/.exec(strip(s));
   if (!m?.[2]) throw new IniError(`${where}: not an integer: ${JSON.stringify(s)}`);
   return Number(`${m[1]}${m[2].replaceAll('_', '')}`);
 }
 
 // datatypes.process_or_group_name: stripped, no space, colon or slash.
 export function processOrGroupName(s: string, where: string): string {
-  const name = s.trim();
+  const name = strip(s);
   const bad = [' ', ':', '/'].find((c) => name.includes(c));
   if (bad) throw new IniError(`${where}: invalid name ${JSON.stringify(s)} because of character ${JSON.stringify(bad)}`);
   return name;

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boolean, commonExpansions, expand, integer, processOrGroupName } from './datatypes.js';
-import { IniError, parseIni } from './ini.js';
+import { IniError, parseIni, strip } from './ini.js';
 
 export { IniError, type IniSection, parseIni } from './ini.js';
 
@@ -59,9 +59,7 @@ export function entriesOf(text: string, file: string): RegistryEntry[] {
 // datatypes.list_of_strings: split on commas, strip, empty names kept (and then unknown).
 function groupPrograms(raw: string | undefined, where: string): string[] {
   if (!raw) return [];
-  const programs = expand(raw, {}, `${where} programs`)
-    .split(',')
-    .map((p) => p.trim());
+  const programs = expand(raw, {}, `${where} programs`).split(',').map(strip);
   if (programs.includes('')) throw new IniError(`${where}: programs names an empty program`);
   return programs;
 }

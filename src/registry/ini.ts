@@ -17,8 +17,18 @@ export class IniError extends UserError {
   override name = 'IniError';
 }
 
-const SECTCRE = /^\[(.+)\]/;
-const OPTCRE = /^(.*?)\s*([=:])\s*(.*)$/;
+// Python's whitespace (str.isspace, re's \s): not JS's \s, which has U+FEFF and lacks U+001C-1F
+// and U+0085. A BOM is therefore data, as for supervisord (it then refuses the file).
+const WS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const IS_WS = new RegExp(`^[${WS}]$`);
+const TRIM = new RegExp(`^[${WS}]+|[${WS}]+$`, 'g');
+const TRIM_END = new RegExp(`[${WS}]+$`);
+const NONSPACE = new RegExp(`[^${WS}]`);
+// Python's str.strip().
+export const strip = (s: string): string => s.replace(TRIM, '');
+// `s`: Python's `.` stops only at \n, which a line never holds; JS's also stops at \r, U+2028/9.
+const SECTCRE = /^\[(.+)\]/s;
+const OPTCRE = new RegExp(`^(.*?)[${WS}]*([=:])[${WS}]*(.*)$`, 's');
 const INLINE = [';', '#'];
 const FULL_LINE = ['#', ';'];
 
@@ -33,11 +43,11 @@ function commentStart(line: string): number {
       const i = line.indexOf(prefix, from + 1);
       if (i === -1) continue;
       next.set(prefix, i);
-      if (i === 0 || /\s/.test(line[i - 1] ?? '')) start = Math.min(start, i);
+      if (i === 0 || IS_WS.test(line[i - 1] ?? '')) start = Math.min(start, i);
     }
     at = next;
   }
-  const trimmed = line.trim();
+  const trimmed = strip(line);
   if (FULL_LINE.some((p) => trimmed.startsWith(p))) return 0;
   return start === Number.POSITIVE_INFINITY ? -1 : start;
 }
@@ -54,12 +64,12 @@ export function parseIni(text: string, file = '<string>'): IniSection[] {
   lines.forEach((line, i) => {
     const lineNo = i + 1;
     const cut = commentStart(line);
-    const value = (cut === -1 ? line : line.slice(0, cut)).trim();
+    const value = strip(cut === -1 ? line : line.slice(0, cut));
     if (!value) {
       if (cut === -1 && cur && opt !== undefined) cur.get(opt)?.push('');
       return;
     }
-    const lead = /\S/.exec(line)?.index ?? 0;
+    const lead = NONSPACE.exec(line)?.index ?? 0;
     if (cur && opt !== undefined && lead > indent) {
       cur.get(opt)?.push(value);
       return;
@@ -80,10 +90,10 @@ export function parseIni(text: string, file = '<string>'): IniSection[] {
     if (!cur) throw new IniError(`${file}:${lineNo}: no [section] header before ${JSON.stringify(line)}`);
     const kv = OPTCRE.exec(value);
     if (!kv?.[1]) throw new IniError(`${file}:${lineNo}: not a key=value line: ${JSON.stringify(line)}`);
-    opt = kv[1].trimEnd().toLowerCase();
-    cur.set(opt, [(kv[3] ?? '').trim()]);
+    opt = kv[1].replace(TRIM_END, '').toLowerCase();
+    cur.set(opt, [strip(kv[3] ?? '')]);
   });
-  const join = (v: string[]) => v.join('\n').trimEnd();
+  const join = (v: string[]) => v.join('\n').replace(TRIM_END, '');
   return [...sections].map(([name, s]) => {
     const values: Record<string, string> = Object.create(null);
     for (const [k, v] of defaults) values[k] = join(v);

@@ -27,6 +27,7 @@ const ACCEPTED: Record<string, string> = {
   'event listeners default to priority -1': `[eventlistener:ev]\ncommand=/bin/cat\nevents=TICK_60\n`,
   'a group takes its own priority': `[group:g]\nprograms=g1, g2\npriority=50\n[program:g1]\n${C}\n[program:g2]\n${C}\npriority=7\nautostart=off\n`,
   'CRLF line ends': `[program:crlf]\r\n${C}\r\nautostart=false\r\npriority=9\r\n`,
+  'Python whitespace, not JS whitespace': `[program:ws]\n${C}\x1c\npriority=\u20035\u3000\n`,
   'a stripped name and full-line comments': `; top\n# top\n[program: spaced ]\n  ; indented comment\n${C}\n`,
   'expansion from the environment': `[program:exp]\n${C}\nautostart=%(ENV_SUPHA_TEST_BOOL)s\n`,
 };
@@ -39,6 +40,7 @@ const REFUSED: Record<string, string> = {
   'a line that is no key=value': `[program:r6]\n${C}\ngarbage\n`,
   'an empty program in a group': `[group:rg]\nprograms=r7,\n[program:r7]\n${C}\n`,
   'an unknown expansion': `[program:r8]\n${C}\npriority=%(nope)s\n`,
+  'a byte order mark (Python reads it as data)': `\ufeff[program:r9]\n${C}\n`,
 };
 
 interface Row {
