@@ -7,6 +7,7 @@
 import { type HaNode, startHaPair, waitRunning } from '../test/helpers/hapair.js';
 import { waitFor } from '../test/helpers/tmp.js';
 import { median, table } from './proc.js';
+import { onSignal } from './signal.js';
 import { watchVip } from './vip.js';
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -37,6 +38,7 @@ function reconcileMs(node: HaNode, after: number): { ms: number; spawn: number }
 
 async function main(): Promise<void> {
   const pair = await startHaPair({ programs: PROGRAMS, intervalMs: 5_000 });
+  onSignal(() => pair.destroy());
   const rows: { detect: number; fifo: number; failover: number; reconcile: number; spawn: number }[] = [];
   try {
     const [m, p] = pair.nodes as [HaNode, HaNode];

@@ -18,6 +18,7 @@ import { createNetRig, SUBNET } from '../test/helpers/netns.js';
 import { type Supervisord, startSupervisord } from '../test/helpers/supervisord.js';
 import { tempDir, waitFor, writeJson } from '../test/helpers/tmp.js';
 import { median, procCpuSeconds, procStatusKb, table } from './proc.js';
+import { onSignal } from './signal.js';
 import { watchVip } from './vip.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   let agent: AgentProc | undefined;
   let ka: Keepalived | undefined;
   let cleanup = async () => {};
+  onSignal(() => teardown());
   try {
     if (!host) throw new Error('no host');
     const tmp = await tempDir('supha-scale-');
@@ -159,6 +161,9 @@ async function main(): Promise<void> {
       ['agent RSS, peak during takeover', `${median(rss).toFixed(1)} MB`, '< 100 MB'],
     ]);
   } finally {
+    await teardown();
+  }
+  async function teardown(): Promise<void> {
     await ka?.stop().catch(() => {});
     await agent?.stop().catch(() => {});
     await sv?.stop().catch(() => {});
