@@ -22,7 +22,7 @@ export interface RegistryEntry {
 const KINDS: readonly SectionKind[] = ['program', 'group', 'fcgi-program', 'eventlistener'];
 
 // Files supervisord includes from a registry folder: what the shipped `[include]`
-// (supervisor/supervisord.conf.example: `files = /etc/supervisor/sets/app/*.conf`) matches, as
+// (supervisor/supervisord.conf.example: `files = /etc/supervisor/registry/*/*.conf`) matches, as
 // Python's glob does — `*.conf`, case-sensitive, no name starting with a dot. Not `*.ini`: the
 // shipped include would never load it, so supha must not manage it.
 export function isRegistryFile(name: string): boolean {
