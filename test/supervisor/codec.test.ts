@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { run } from '../../src/util/exec.js';
 import { decodeResponse } from '../../src/supervisor/xml-decode.js';
 import { encodeCall, encodeFault, encodeResponse, encodeValue, isXmlText } from '../../src/supervisor/xml-encode.js';
+import { run } from '../../src/util/exec.js';
 
 const response = (value: string) => `<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n${value}\n</param>\n</params>\n</methodResponse>\n`;
 const isMalformed = (e: unknown) => e instanceof Error && /^malformed XML-RPC/.test(e.message);
