@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type Config, parseConfig } from '../../src/config/index.js';
-import { run } from '../../src/util/exec.js';
+import { checkKeepalivedConf, kaChild, parseKeepalivedConf } from '../../src/keepalived/conf.js';
+import { includeCovers, readSupervisordConf } from '../../src/supervisor/conf-file.js';
 
 // The shipped examples are one coherent mutual-standby pair: node-a and node-b, sets "app"
 // (prefers node-a) and "batch" (prefers node-b). Each file is read by its owner where the owner
@@ -15,36 +16,8 @@ const top = join(import.meta.dirname, '../../..');
 const nodes = ['node-a', 'node-b'] as const;
 const cfgOf = (n: string): Config => parseConfig(readFileSync(join(top, 'conf', `${n}.json`), 'utf8'), '/etc/supha/config.json');
 
-interface Block {
-  name: string;
-  args: string[];
-  children: Block[];
-}
-
-// keepalived.conf as nested blocks: `!` and `#` start comments, `{` `}` nest, a line is a word list.
-function keepalivedBlocks(text: string): Block[] {
-  const root: Block = { name: '', args: [], children: [] };
-  const stack = [root];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[!#].*$/, '').trim();
-    if (!line) continue;
-    const words = line.split(/\s+/);
-    const parent = stack[stack.length - 1] as Block;
-    if (words[0] === '}') {
-      stack.pop();
-      continue;
-    }
-    const opens = words[words.length - 1] === '{';
-    const w = opens ? words.slice(0, -1) : words;
-    const b: Block = { name: w[0] ?? '', args: w.slice(1), children: [] };
-    parent.children.push(b);
-    if (opens) stack.push(b);
-  }
-  return root.children;
-}
-
-const child = (b: Block, name: string) => b.children.find((c) => c.name === name);
-const kaOf = (n: string) => keepalivedBlocks(readFileSync(join(top, 'keepalived', `${n}.conf`), 'utf8'));
+const child = kaChild;
+const kaOf = (n: string) => parseKeepalivedConf(readFileSync(join(top, 'keepalived', `${n}.conf`), 'utf8'));
 const hostOf = (hostPort: string) => hostPort.replace(/:\d+$/, '');
 
 describe('shipped examples: one mutual-standby pair', () => {
@@ -56,12 +29,7 @@ describe('shipped examples: one mutual-standby pair', () => {
   test('keepalived -t accepts both files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'supha-ka-'));
     try {
-      for (const n of nodes) {
-        const log = join(dir, `${n}.log`);
-        const res = await run('keepalived', [`--config-test=${log}`, '-f', join(top, 'keepalived', `${n}.conf`)], { timeoutMs: 10_000, reject: false });
-        const said = await readFile(log, 'utf8').catch(() => '');
-        assert.equal(res.exitCode, 0, `keepalived -t ${n}: ${said}${res.stderr}`);
-      }
+      for (const n of nodes) assert.equal(await checkKeepalivedConf(join(top, 'keepalived', `${n}.conf`), join(dir, `${n}.log`)), undefined, n);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -80,7 +48,7 @@ describe('shipped examples: one mutual-standby pair', () => {
       assert.equal(child(global, 'notify_fifo')?.args[0], ha.keepalived['notify-fifo'], `${n}: notify_fifo`);
       assert.equal(child(global, 'router_id')?.args[0], ha['node-name']);
       const instances = ka.filter((b) => b.name === 'vrrp_instance');
-      const tracks = new Map(ka.filter((b) => b.name === 'track_file').map((b) => [b.args[0], child(b, 'file')?.args[0]?.replaceAll('"', '')]));
+      const tracks = new Map(ka.filter((b) => b.name === 'track_file').map((b) => [b.args[0], child(b, 'file')?.args[0]]));
       assert.deepEqual(
         instances.map((i) => i.args[0]).sort(),
         Object.values(ha['service-sets'])
@@ -116,19 +84,8 @@ describe('shipped examples: one mutual-standby pair', () => {
   });
 
   test("supervisord's [include] (read by supervisord's own parser) covers every registry and the listener", async () => {
-    const conf = join(top, 'supervisor/supervisord.conf.example');
-    const py = "import sys\nfrom supervisor.options import UnhosedConfigParser\np=UnhosedConfigParser()\np.read(sys.argv[1])\nprint(p.get('include','files'))";
-    const { stdout } = await run('/usr/bin/python3', ['-c', py, conf], { timeoutMs: 10_000 });
-    const globs = stdout.trim().split(/\s+/);
-    const matches = (file: string) =>
-      globs.some((g) =>
-        new RegExp(
-          `^${g
-            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-            .replaceAll('*', '[^/]*')
-            .replaceAll('?', '[^/]')}$`,
-        ).test(file),
-      );
+    const { include: globs } = await readSupervisordConf(join(top, 'supervisor/supervisord.conf.example'));
+    const matches = (file: string) => includeCovers(globs, file);
     for (const n of nodes) {
       const cfg = cfgOf(n);
       for (const [set, s] of Object.entries(cfg.ha?.['service-sets'] ?? {}))
