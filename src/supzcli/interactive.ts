@@ -30,7 +30,7 @@ export async function interactive(s: Session): Promise<number> {
   // Completion asks supervisord once per command line, however often Tab is hit (supervisorctl's cache).
   let cached: Promise<ProcessInfo[]> | undefined;
   const infos = () => {
-    cached ??= s.cfg ? clientFromConfig(s.cfg, { transport: 'builtin' }).getAllProcessInfo() : Promise.resolve([]);
+    cached ??= s.cfg ? clientFromConfig(s.cfg).getAllProcessInfo() : Promise.resolve([]);
     return cached;
   };
   const verbs = [...VERBS.map((v) => v.name), 'exit', 'quit'];

@@ -42,7 +42,7 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
     const entry = verbNamed(verb);
     if (!entry) throw new UsageError(`unknown verb "${verb}" (supzcli help lists them)`);
     const run = await entry.load();
-    Object.assign(ctx, { cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt } satisfies Ctx);
+    Object.assign(ctx, { cfg, client: clientFromConfig(cfg), io: s.io, interrupt } satisfies Ctx);
     if (entry.acts) {
       try {
         record({ verb, names: args, outcome: 'begin' });
