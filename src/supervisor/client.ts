@@ -64,9 +64,9 @@ export class SupervisorClient {
     if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return new SupervisorUnreachable(this.url, `no answer to ${method} within ${timeoutMs} ms`);
     switch (e.code) {
       case 'ENOENT':
-        return new SupervisorUnreachable(this.url, 'no socket file (is supervisord running?)');
+        return new SupervisorUnreachable(this.url, 'no socket file (is supervisord running?)', { cause: err });
       case 'ECONNREFUSED':
-        return new SupervisorUnreachable(this.url, 'connection refused (is supervisord running?)');
+        return new SupervisorUnreachable(this.url, 'connection refused (is supervisord running?)', { cause: err });
       case 'EACCES':
         return new SupervisorUnreachable(this.url, 'permission denied on the socket');
       case 'ECONNRESET':
@@ -146,6 +146,33 @@ export class SupervisorClient {
     const method = channel === 'stdout' ? 'supervisor.tailProcessStdoutLog' : 'supervisor.tailProcessStderrLog';
     const [bytes, off, overflow] = await this.call<[string, number, boolean]>(method, [name, offset, length]);
     return { bytes, offset: off, overflow };
+  }
+  // supervisord's main log: the last -offset bytes when offset < 0 (length 0), as supervisorctl maintail.
+  readLog(offset: number, length: number): Promise<string> {
+    return this.call('supervisor.readLog', [offset, length]);
+  }
+  // The main log as it grows, from supervisord's /mainlogtail (what supervisorctl maintail -f
+  // reads; not XML-RPC), until `signal` aborts or supervisord closes it.
+  async followMainLog(onData: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const { request } = await import('node:http');
+    const b = this.target;
+    const auth = b.auth ? `${b.auth.user}:${b.auth.pass}` : undefined;
+    await new Promise<void>((resolve, reject) => {
+      const done = (err: unknown) => (signal.aborted ? resolve() : reject(this.translate('/mainlogtail', err, 0)));
+      const req = request({ socketPath: b.socketPath, host: b.host, port: b.port, path: '/mainlogtail', auth, signal }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          done({ res });
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', onData);
+        res.on('end', () => resolve());
+        res.on('error', done);
+      });
+      req.on('error', done);
+      req.end();
+    });
   }
   clearProcessLogs(name: string): Promise<boolean> {
     return this.call('supervisor.clearProcessLogs', [name]);

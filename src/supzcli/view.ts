@@ -3,6 +3,8 @@ import { groupOfMember, groupsOf, type RegistryGroup, scanRegistry } from '../re
 import type { ProcessInfo } from '../supervisor/types.js';
 import { type Ctx, parkedDir, registryDirs } from './context.js';
 import { nameProblem, splitNamespec } from './names.js';
+import { storeDirs } from './park.js';
+import { migrateParked } from './park-migrate.js';
 import { Refused } from './refuse.js';
 
 // What supzcli knows before acting: supervisord's processes, the registry and the parked store.
@@ -18,7 +20,9 @@ export async function viewOf(ctx: Ctx): Promise<View> {
     scanRegistry(dirs).catch((err: unknown) => {
       throw new UserError(`cannot read ${dirs.join(', ')}: ${errorMessage(err)}`, undefined, { cause: err });
     });
-  const [infos, reg, parked] = await Promise.all([ctx.client.getAllProcessInfo(), scan(registryDirs(ctx.cfg)), scan([parkedDir(ctx.cfg)])]);
+  const root = parkedDir(ctx.cfg);
+  for (const w of await migrateParked(root, registryDirs(ctx.cfg))) ctx.io.err(`supzcli: warning: ${w}`);
+  const [infos, reg, parked] = await Promise.all([ctx.client.getAllProcessInfo(), scan(registryDirs(ctx.cfg)), storeDirs(root).then(scan)]);
   const loaded = new Map<string, ProcessInfo[]>();
   for (const i of infos) loaded.set(i.group, [...(loaded.get(i.group) ?? []), i]);
   return { infos, loaded, registry: groupsOf(reg), parked: groupsOf(parked) };
