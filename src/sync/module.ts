@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
@@ -25,6 +26,7 @@ export class SyncModule implements AgentModule {
     this.pause = pause;
     const token = await readToken(tokenFilePath(ctx.cfg));
     const s = ha.sync;
+    const node = ha['node-name'] ?? hostname();
     const peers = Object.entries(ha.peers)
       .filter(([, p]) => p['sync-target'] !== undefined)
       .map(([name, p]) => ({
@@ -41,7 +43,10 @@ export class SyncModule implements AgentModule {
     for (const [set, sc] of Object.entries(ha['service-sets'])) {
       const sync = new SetSync({
         set,
+        node,
         registry: sc.registry,
+        token,
+        retention: { maxAgeDays: s['history-max-age-days'], maxCount: s['history-max-count'] },
         client: ctx.client,
         log: log.child({ set }),
         roleOf: () => ctx.roleOf(set),

@@ -71,7 +71,7 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
         JSON.stringify({
           'project-name': 'sync-test',
           'state-dir': join(dir, 'state'),
-          supervisor: { 'server-url': sv.url, 'registry-dirs': [registry] },
+          supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
           ha: {
             'node-name': name,
             'service-sets': { [set]: { 'vrrp-instance': `VI_${set}`, registry } },
