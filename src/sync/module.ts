@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
 import { PauseStore, pauseFile } from './pause.js';
 import { type SetStatus, SetSync } from './set.js';
+import { readToken } from './token.js';
 
 export interface SyncStatus {
   sets: Record<string, SetStatus>;
@@ -101,15 +101,6 @@ export class SyncModule implements AgentModule {
       throw new UserError(`unknown set "${set}" (sets: ${[...this.sets.keys()].join(', ') || 'none'})`);
     }
     return set;
-  }
-}
-
-async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) return undefined;
-  try {
-    return (await readFile(file, 'utf8')).trim() || undefined;
-  } catch (err) {
-    throw new UserError(`ha.agent.token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 

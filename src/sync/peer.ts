@@ -113,9 +113,9 @@ export class PeerPusher {
     let state: PeerState = 'in-sync';
     if (!o.isMaster()) state = 'not-master';
     else if (o.isPaused()) state = 'paused';
+    else if (this.last.refused) state = 'refused';
     else if (this.runner.busy) state = 'pushing';
     else if (this.last.splitBrain) state = 'split-brain';
-    else if (this.last.refused) state = 'refused';
     else if (this.failures > 0) state = 'retrying';
     else if (this.pendingSince !== undefined) state = 'pending';
     const retrying = this.failures > 0 && this.notBefore > Date.now();
