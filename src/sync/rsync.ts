@@ -83,12 +83,21 @@ export function historyStamp(node: string, what = 'push', at = new Date()): stri
   return `${at.toISOString().replace(/[:.]/g, '-')}-${what}-${node.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
+// --backup-dir for a push: relative to the set's folder for an rsync daemon; over ssh the full
+// remote path, because rrsync reads a receiver's path option from the root of its folder (one
+// leading slash) while plain ssh reads it from the login directory.
+export function backupDir(peer: PushTarget, set: string, stamp: string): string {
+  if (isDaemonTarget(peer.target)) return `${HISTORY_DIR}/${stamp}`;
+  const path = peer.target.slice(peer.target.indexOf(':') + 1).replace(/\/+$/, '');
+  return `${path}/${set}/${HISTORY_DIR}/${stamp}`;
+}
+
 // The argument array for one push of `registry` to a peer: -a, --delay-updates (every updated
 // file renamed into place at the end, never partial), --checksum (a same-size rewrite within one
 // mtime tick still counts); what it overwrites (and, full, deletes after the updates) is kept on
 // the receiving side in <set>/.supha-history/<stamp>/.
 export function rsyncArgs(registry: string, set: string, peer: PushTarget, timeoutMs: number, mode: PushMode = 'full', stamp = historyStamp('peer')): string[] {
-  const args = ['-a', '--checksum', '--delay-updates', '--backup', `--backup-dir=${HISTORY_DIR}/${stamp}`];
+  const args = ['-a', '--checksum', '--delay-updates', '--backup', `--backup-dir=${backupDir(peer, set, stamp)}`];
   if (mode === 'full') args.push('--delete', '--delete-delay');
   for (const f of FILTERS) args.push(`--filter=${f}`);
   args.push(...transportArgs(peer, timeoutMs));
@@ -157,7 +166,8 @@ export async function fetchPeerManifest(
       stderr: errorMessage(err),
     }));
     // 23 with "No such file": the peer has no manifest (never replicated) or no folder for the set.
-    if (res.exitCode === 23 && /No such file or directory/.test(res.stderr)) return { kind: 'none' };
+    // Over ssh, rrsync says so itself and the connection ends (12).
+    if ((res.exitCode === 23 || res.exitCode === 12) && /No such file or directory/.test(res.stderr)) return { kind: 'none' };
     if (res.exitCode !== 0) {
       const said = res.stderr.trim().split('\n').filter(Boolean).slice(-1).join('');
       return {

@@ -13,7 +13,7 @@ test('ssh targets get one -e argument quoted the way rsync splits it', () => {
   assert.deepEqual(args.slice(-5), ['-e', 'ssh -o BatchMode=yes -p 2222', '--', '/etc/reg/', 'sync@app122:/srv/replicas/apps/']);
   for (const must of ['-a', '--delete', '--delay-updates', '--timeout=5', '--no-devices', '--no-specials', '--safe-links', '--backup'])
     assert.ok(args.includes(must), must);
-  assert.ok(args.some((a) => a.startsWith('--backup-dir=.supha-history/')));
+  assert.ok(args.some((a) => a.startsWith('--backup-dir=/srv/replicas/apps/.supha-history/')));
   const additive = rsyncArgs('/etc/reg/', 'apps', { target: 'sync@app122:/srv/replicas/' }, 5_000, 'additive');
   assert.ok(!additive.includes('--delete') && additive.includes('--backup'));
   const daemon = rsyncArgs('/etc/reg', 'apps', { target: 'rsync://supha@app122/registry', passwordFile: '/etc/supha/rsync.pw' }, 5_000);
