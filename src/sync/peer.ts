@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { decide } from './generation.js';
@@ -152,17 +153,23 @@ export class PeerPusher {
     const { o } = this;
     const at = new Date().toISOString();
 
-    const role = await this.checkRole();
-    if (!o.isMaster()) return this.demoted();
-    if (role.refuse) return this.failed(waitingSince, at, role.refuse, 0);
-
     this.abort = new AbortController();
     const signal = this.abort.signal;
-    const local = await o.advance();
+    let local: Manifest | undefined;
+    try {
+      local = await o.advance();
+    } catch (err) {
+      // A manifest that is a folder, a registry we cannot read: the change waits, retried.
+      return this.failed(waitingSince, at, `recording the generation: ${errorMessage(err)}`, 0);
+    }
     const peer = await fetchPeerManifest(o.set, o.target, o.token, { timeoutMs: o.timeoutMs, signal });
     if (!o.isMaster()) return this.demoted();
     if (peer.kind === 'error') return this.failed(waitingSince, at, peer.error, 0);
     if (peer.kind === 'bad') return this.refuse(waitingSince, at, `${peer.why}; not pushed (supha sync diff ${o.set})`);
+    // The peer's role last, right before the push: the window for it to change is the push itself.
+    const role = await this.checkRole();
+    if (!o.isMaster()) return this.demoted();
+    if (role.refuse) return this.failed(waitingSince, at, role.refuse, 0);
     const theirs = peer.kind === 'ok' ? peer.manifest : undefined;
     const gen = (m: Manifest | undefined) => (m ? { counter: m.counter, hash: m.hash } : null);
     this.last.generation = { local: gen(local), peer: gen(theirs) };

@@ -124,6 +124,8 @@ test('pause holds changes (also across a restart) and resume pushes them', async
 
 test('split brain: a peer that also claims MASTER gets no push until it yields', async () => {
   b.setRole('apps', 'MASTER');
+  // A push that asked before b claimed MASTER may still be under way.
+  await a.module?.idle();
   await writeFile(join(a.registry, 'contested.conf'), conf('contested'));
   const sb = await waitFor('the push refused', () => {
     const p = peerOf(a.module);
