@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         'project-name': 'bench',
         'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'] },
+        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
         ha: {
           keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },
           'service-sets': { app: { 'vrrp-instance': 'VI_1', registry: 'conf.d' } },

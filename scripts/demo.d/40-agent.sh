@@ -12,7 +12,7 @@ cat > "$AGENT_CFG" <<JSON
 {
   "project-name": "demo",
   "state-dir": "$DEMO/state",
-  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": ["$DEMO/conf.d"] },
+  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": [] },
   "ha": {
     "node-name": "demo-node",
     "keepalived": { "notify-fifo": "$DEMO/keepalived.fifo", "pid-file": "$DEMO/keepalived.pid" },

@@ -28,5 +28,6 @@ export function renderMetrics(agent: Agent): string {
   );
   out.push('# HELP supha_reconcile_last_seconds Duration of the last reconcile pass.', '# TYPE supha_reconcile_last_seconds gauge');
   out.push(`supha_reconcile_last_seconds ${(r.lastPassMs / 1000).toFixed(4)}`);
+  for (const m of agent.modules) out.push(...(m.metrics?.() ?? []));
   return `${out.join('\n')}\n`;
 }

@@ -24,4 +24,6 @@ export interface AgentModule {
   start(ctx: AgentContext): Promise<void>;
   stop(): Promise<void>;
   status(): unknown;
+  // Prometheus lines of its own (HELP/TYPE included), appended to /metrics.
+  metrics?(): string[];
 }

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { autostartGroups, setGroups, startAll } from '../ha/index.js';
 import { scanRegistry } from '../registry/index.js';
 import { isFault, type SupervisorClient, update } from '../supervisor/index.js';
+import { verifyReplica } from './manifest.js';
 
 // A registry conf that is reported and not loaded.
 export interface Rejected {
@@ -25,6 +26,8 @@ export interface ApplyOptions {
   isMaster: () => boolean;
   // How long a start may take to settle (supervisor.wait-timeout-ms).
   settleMs: number;
+  // The peers' shared token: a non-MASTER loads only confs a peer holding it sent.
+  token?: string | undefined;
 }
 
 // Makes supervisord match a set's registry (supervisorctl's update, limited to the set's groups:
@@ -43,6 +46,7 @@ export async function applyRegistry(
     program: r.program,
     reason: 'autostart is not false: not loaded (set autostart=false; supha starts it on the MASTER)',
   }));
+  if (!opts.isMaster() && opts.token !== undefined) rejected.push(...(await unverified(registry, entries, opts.token)));
   const bad = new Set(rejected.map((r) => r.group));
   const groups = setGroups(entries);
   const names = new Set(groups.map((g) => g.name));
@@ -61,6 +65,19 @@ export async function applyRegistry(
     result.problems.push(...started.failed.map((f) => `${f.name}: start failed: ${f.error}`));
   }
   return { result, groups: names };
+}
+
+// Replica confs no verified manifest vouches for (src/sync/manifest.ts).
+async function unverified(registry: string, entries: Awaited<ReturnType<typeof scanRegistry>>, token: string): Promise<Rejected[]> {
+  const { verified, problem } = await verifyReplica(registry, token);
+  return entries
+    .filter((e) => !verified.has(basename(e.file)))
+    .map((e) => ({
+      file: basename(e.file),
+      group: e.name,
+      program: e.programs.join(',') || e.name,
+      reason: `not in a manifest that verifies with the shared token: not loaded (${problem ?? 'changed here, or not sent by a peer'})`,
+    }));
 }
 
 // update() can race another update of the same groups (the agent's reconcile loop): a group

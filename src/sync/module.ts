@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
 import { PauseStore, pauseFile } from './pause.js';
 import { type SetStatus, SetSync } from './set.js';
+import { readToken } from './token.js';
 
 export interface SyncStatus {
   sets: Record<string, SetStatus>;
@@ -25,6 +26,7 @@ export class SyncModule implements AgentModule {
     this.pause = pause;
     const token = await readToken(tokenFilePath(ctx.cfg));
     const s = ha.sync;
+    const node = ha['node-name'] ?? hostname();
     const peers = Object.entries(ha.peers)
       .filter(([, p]) => p['sync-target'] !== undefined)
       .map(([name, p]) => ({
@@ -41,7 +43,10 @@ export class SyncModule implements AgentModule {
     for (const [set, sc] of Object.entries(ha['service-sets'])) {
       const sync = new SetSync({
         set,
+        node,
         registry: sc.registry,
+        token,
+        retention: { maxAgeDays: s['history-max-age-days'], maxCount: s['history-max-count'] },
         client: ctx.client,
         log: log.child({ set }),
         roleOf: () => ctx.roleOf(set),
@@ -66,6 +71,23 @@ export class SyncModule implements AgentModule {
 
   status(): SyncStatus {
     return { sets: Object.fromEntries([...this.sets].map(([name, s]) => [name, s.status()])) };
+  }
+
+  // Alarms as gauges: a push refused (peer newer or diverged, empty registry here), split brain,
+  // pushes limited to adding (no confirmed BACKUP).
+  metrics(): string[] {
+    const out = [
+      '# HELP supha_sync_peer_refused Pushes of the set to the peer refused so as not to lose confs (supha sync diff).',
+      '# TYPE supha_sync_peer_refused gauge',
+    ];
+    const rows = [...this.sets].flatMap(([set, s]) => s.status().peers.map((p) => ({ set, p })));
+    const label = (set: string, peer: string) => `{set="${set.replace(/["\\\n]/g, '_')}",peer="${peer.replace(/["\\\n]/g, '_')}"}`;
+    for (const { set, p } of rows) out.push(`supha_sync_peer_refused${label(set, p.peer)} ${p.refused ? 1 : 0}`);
+    out.push('# HELP supha_sync_peer_split_brain The peer also claims MASTER of the set.', '# TYPE supha_sync_peer_split_brain gauge');
+    for (const { set, p } of rows) out.push(`supha_sync_peer_split_brain${label(set, p.peer)} ${p.splitBrain ? 1 : 0}`);
+    out.push('# HELP supha_sync_peer_additive The last push to the peer only added (no confirmed BACKUP).', '# TYPE supha_sync_peer_additive gauge');
+    for (const { set, p } of rows) out.push(`supha_sync_peer_additive${label(set, p.peer)} ${p.mode?.mode === 'additive' ? 1 : 0}`);
+    return out;
   }
 
   // supha sync pause [--set S]: pushes wait; the watcher keeps running.
@@ -96,15 +118,6 @@ export class SyncModule implements AgentModule {
       throw new UserError(`unknown set "${set}" (sets: ${[...this.sets.keys()].join(', ') || 'none'})`);
     }
     return set;
-  }
-}
-
-async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) return undefined;
-  try {
-    return (await readFile(file, 'utf8')).trim() || undefined;
-  } catch (err) {
-    throw new UserError(`ha.agent.token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 

@@ -41,7 +41,7 @@ test('agent modules: enabled ones start with a live context, show in status, sto
       JSON.stringify({
         'project-name': 't',
         'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'] },
+        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
         ha: {
           'node-name': 'n1',
           keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },

@@ -65,7 +65,7 @@ stderr_logfile=${join(dir, 'listener.log')}
       await writeJson(cfgPath, {
         'project-name': 'ha-test',
         'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': [sv.registryDir] },
+        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
         ha: {
           'node-name': `node${i + 1}`,
           keepalived: { 'notify-fifo': fifo, 'pid-file': join(dir, 'keepalived.pid') },

@@ -116,12 +116,17 @@ export const commands: CommandEntry[] = [
     run: async (a: Args, io) => (await import('./switch.js')).switchCommand(a, io, true),
   },
   {
-    command: 'sync <action>',
-    describe: 'registry replication: status, pause (pushes wait), resume (push what waited)',
+    command: 'sync <action> [name] [files..]',
+    describe: 'registry replication: status, pause, resume; diff SET, adopt SET --from NODE|--local, history SET, restore SET FILE...',
     builder: (y) =>
       y
-        .positional('action', { choices: ['status', 'pause', 'resume'], demandOption: true })
+        .positional('action', { choices: ['status', 'pause', 'resume', 'diff', 'adopt', 'history', 'restore'], demandOption: true })
+        .positional('name', { type: 'string', describe: 'the service set (diff, adopt, history, restore)' })
+        .positional('files', { type: 'string', array: true, describe: 'kept files to restore (<stamp>/<file> or <file>)' })
         .option('set', { type: 'string', describe: 'pause or resume one service set (default: all)' })
+        .option('from', { type: 'string', describe: "adopt: take this peer's copy and generation" })
+        .option('local', { type: 'boolean', describe: 'adopt: this registry as it is wins' })
+        .option('peer', { type: 'string', describe: 'diff: only this peer' })
         .option('json', { type: 'boolean', describe: 'print JSON' }),
     run: async (a: Args, io) => (await import('./sync.js')).syncCommand(a as any, io),
   },
