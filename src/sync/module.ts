@@ -42,7 +42,7 @@ export class SyncModule implements AgentModule {
       const sync = new SetSync({
         set,
         registry: sc.registry,
-        client: ctx.client,
+        loop: ctx,
         log: log.child({ set }),
         roleOf: () => ctx.roleOf(set),
         isPaused: () => pause.isPaused(set),
@@ -50,7 +50,6 @@ export class SyncModule implements AgentModule {
         debounceMs: s['debounce-ms'],
         retryMinMs: s['retry-min-ms'],
         retryMaxMs: s['retry-max-ms'],
-        settleMs: ctx.cfg.supervisor['wait-timeout-ms'],
         peers,
       });
       this.sets.set(set, sync);

@@ -1,9 +1,8 @@
 import type { FSWatcher } from 'chokidar';
 import type { Role } from '../agent/module.js';
 import { errorMessage } from '../errors.js';
-import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
-import { type ApplyResult, applyRegistry, type Rejected } from './apply.js';
+import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { PeerPusher, type PeerPusherOptions, type PeerStatus } from './peer.js';
 import { watchRegistry } from './watch.js';
@@ -21,7 +20,8 @@ export interface SetStatus {
 export interface SetSyncOptions {
   set: string;
   registry: string;
-  client: SupervisorClient;
+  // The agent's reconcile loop: the only one that changes supervisord.
+  loop: RegistryLoop;
   log: Logger;
   roleOf: () => Role;
   isPaused: () => boolean;
@@ -29,7 +29,6 @@ export interface SetSyncOptions {
   debounceMs: number;
   retryMinMs: number;
   retryMaxMs: number;
-  settleMs: number;
   peers: Omit<PeerPusherOptions, 'set' | 'registry' | 'isMaster' | 'isPaused' | 'log'>[];
 }
 
@@ -39,10 +38,8 @@ export class SetSync {
   readonly pushers: PeerPusher[];
   private readonly applier: SerialRunner;
   private watcher: FSWatcher | undefined;
-  private known = new Set<string>();
   private lastApply: SetStatus['lastApply'] = null;
   private applyFailures = 0;
-  private rejectedKey = '';
 
   constructor(private readonly o: SetSyncOptions) {
     const isMaster = () => o.roleOf() === 'MASTER';
@@ -101,20 +98,10 @@ export class SetSync {
   private async apply(): Promise<void> {
     const { o } = this;
     try {
-      const { result, groups } = await applyRegistry(o.client, o.registry, this.known, { isMaster: () => o.roleOf() === 'MASTER', settleMs: o.settleMs });
-      this.known = groups;
+      const result = await applyRegistry(o.loop, o.set);
       this.lastApply = result;
+      // NOTE: the loop logs what it did (refused confs, groups added and removed).
       this.applyFailures = 0;
-      const key = JSON.stringify(result.rejected);
-      if (key !== this.rejectedKey && result.rejected.length > 0) {
-        for (const r of result.rejected) o.log.error({ set: o.set, file: r.file, group: r.group }, `registry conf refused: ${r.reason}`);
-      }
-      this.rejectedKey = key;
-      const acted = result.added.length + result.changed.length + result.removed.length + result.started.length;
-      if (acted > 0 || result.problems.length > 0) {
-        const { added, changed, removed, started, problems } = result;
-        o.log.info({ set: o.set, added, changed, removed, started, problems }, 'supervisord updated from registry');
-      }
     } catch (err) {
       this.applyFailures += 1;
       this.lastApply = { at: new Date().toISOString(), added: [], changed: [], removed: [], started: [], rejected: [], problems: [], error: errorMessage(err) };
