@@ -57,20 +57,22 @@ const NONE: ConvergeResult = { started: [], stopped: [], failed: [] };
 
 // One pass of one set. A non-MASTER stops every program of the set first (whatever its conf says,
 // quiesced or not), then updates supervisord from the registry; a MASTER updates, then starts
-// (quiesced groups excepted). Nothing runs while held; nothing is touched while UNKNOWN.
+// (quiesced groups excepted). Held or UNKNOWN, nothing is started or stopped.
 export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Promise<void> {
   const set = l.set;
   const scan = await scanOf(d, l);
   const changing = c.role !== set.acted;
-  if (c.held) {
-    if (changing && l.heldLogged !== c.role) {
+  if (c.held || c.role === 'UNKNOWN') {
+    // Held or UNKNOWN: a registry change is still loaded (nothing started, nothing stopped).
+    if (l.update) await updateOf(loop, d, l, scan, await loop.table.get());
+    if (c.held && changing && l.heldLogged !== c.role) {
       l.heldLogged = c.role;
       loop.transition(set, c.trigger, c.role, c.why, c.t0, NONE, true);
     }
+    if (!c.held) l.heldLogged = undefined;
     return;
   }
   l.heldLogged = undefined;
-  if (c.role === 'UNKNOWN') return;
   let infos = await loop.table.get();
   let result: ConvergeResult;
   if (c.role === 'MASTER') {

@@ -135,8 +135,8 @@ export class Reconciler {
   async health(set: string): Promise<Health | undefined> {
     const l = this.loops.get(set);
     if (!l) return undefined;
-    // Without the listener's events, a fresh read (what check always did).
-    if (!this.table.listening) await this.table.read().catch(() => {});
+    // Without the listener's events a fresh read (what check always did), with them a ping.
+    await this.table.get().catch(() => {});
     return this.healthOf(l);
   }
 

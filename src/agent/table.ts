@@ -22,6 +22,10 @@ export class ProcessTable {
   private stale = true;
   private heardAt = 0;
   private inflight: Promise<ProcessInfo[]> | undefined;
+  // supervisord's PID at the last ping: another one means it restarted (read everything again).
+  private pid = 0;
+  private pingAt = 0;
+  private pinging: Promise<void> | undefined;
   // Events that came while a read was in flight: applied again over its answer, in order.
   private during: ProcessEvent[] | undefined;
   error: string | undefined;
@@ -49,11 +53,32 @@ export class ProcessTable {
     for (const ev of events) this.applyEvent(ev);
   }
 
-  // The processes; throws (and the table stays stale) when supervisord does not answer.
+  // The processes; throws (and the table stays stale) when supervisord does not answer. Between
+  // full reads, a cheap getPID (at most every 250 ms) says supervisord is still there, the same one.
   async get(): Promise<ProcessInfo[]> {
-    const fresh = this.infos !== undefined && !this.stale && this.listening && Date.now() - this.at < this.o.safetyPollMs;
-    if (fresh && this.infos) return this.infos;
+    const fresh = () => this.infos !== undefined && !this.stale && this.listening && Date.now() - this.at < this.o.safetyPollMs;
+    if (fresh()) await this.ping();
+    if (fresh() && this.infos) return this.infos;
     return this.read();
+  }
+
+  private async ping(): Promise<void> {
+    if (Date.now() - this.pingAt < 250 && this.error === undefined) return;
+    this.pinging ??= (async () => {
+      try {
+        const pid = await this.client.getPID();
+        this.pingAt = Date.now();
+        if (this.pid !== 0 && pid !== this.pid) this.stale = true;
+        this.pid = pid;
+      } catch (err) {
+        this.stale = true;
+        this.error = (err as Error).message;
+        throw err;
+      } finally {
+        this.pinging = undefined;
+      }
+    })();
+    await this.pinging;
   }
 
   // What is known now without asking (possibly stale), or undefined after a failed read.
@@ -87,8 +112,13 @@ export class ProcessTable {
   }
 
   // What the loop just did ("group:name" specs), until supervisord's events or a read say more.
-  assume(specs: readonly string[], state: ProcessStateName): void {
-    for (const s of specs) this.set(this.index.get(s), state);
+  // An event that came first (RUNNING before the start call returned, say) is not overwritten.
+  assume(specs: readonly string[], state: 'STARTING' | 'STOPPED'): void {
+    const past = state === 'STARTING' ? ['STARTING', 'RUNNING', 'BACKOFF', 'EXITED', 'FATAL'] : ['STOPPED', 'EXITED', 'FATAL'];
+    for (const s of specs) {
+      const p = this.index.get(s);
+      if (p && !past.includes(p.statename)) this.set(p, state);
+    }
   }
 
   private applyEvent(ev: ProcessEvent): void {
