@@ -87,6 +87,8 @@ describe('the reconcile loop, set by set', { timeout: 240_000 }, () => {
         .split('\n')
         .filter((l) => l.includes('registry entry skipped') && l.includes('x.conf'));
       assert.equal(logged.length, 1, 'logged once, not every pass');
+      const shown = await supha(['--config', cfgPath, 'status']);
+      assert.match(shown.stdout, /registry entry skipped: .*x\.conf: is a directory/);
       assert.equal((await supha(['--config', cfgPath, 'check', 'good'])).code, 0);
       assert.equal((await supha(['--config', cfgPath, 'check', 'bad'])).code, 0);
     } finally {
