@@ -57,10 +57,11 @@ describe('health and keepalived on real parts', { timeout: 200_000 }, () => {
   });
 
   test('defect 7: a keepalived pid file naming a live process that is not keepalived (PID reused) is keepalived down', async () => {
-    await n1().ka!.kill9();
     const other = spawn('/bin/sleep', ['100000'], { stdio: 'ignore' });
     try {
+      // The file names another program first, then keepalived dies (as after a PID reuse).
       await writeFile(n1().ka!.pidFile, `${other.pid}\n`);
+      await n1().ka!.kill9();
       await waitRunning(n2(), N, 'node2 to take the set');
       await waitRunning(n1(), 0, 'node1 to stop its copy');
       const st = await n1().agent!.status();
