@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseIni } from './ini.js';
+import { boolean, commonExpansions, expand, integer, processOrGroupName } from './datatypes.js';
+import { IniError, parseIni, strip } from './ini.js';
 
-export { type IniSection, parseIni } from './ini.js';
+export { IniError, type IniSection, parseIni } from './ini.js';
 
 export type SectionKind = 'program' | 'group' | 'fcgi-program' | 'eventlistener';
 
@@ -20,35 +21,47 @@ export interface RegistryEntry {
 
 const KINDS: readonly SectionKind[] = ['program', 'group', 'fcgi-program', 'eventlistener'];
 
-// Files supervisord would include from a registry folder: *.conf and *.ini, no hidden or
-// editor temp files.
+// Files supervisord includes from a registry folder: what the shipped `[include]`
+// (supervisor/supervisord.conf.example: `files = /etc/supervisor/registry/*/*.conf`) matches, as
+// Python's glob does — `*.conf`, case-sensitive, no name starting with a dot. Not `*.ini`: the
+// shipped include would never load it, so supha must not manage it.
 export function isRegistryFile(name: string): boolean {
-  return /^[^.~#][^/]*\.(conf|ini)$/.test(name) && !name.endsWith('~');
+  return /^[^./][^/]*\.conf$/.test(name);
 }
 
+// The groups a registry file defines, read as supervisord 4.2.5 reads them (options.py
+// process_groups_from_parser / processes_from_section). Throws IniError for a file supervisord
+// would refuse (bad syntax, a bad boolean, integer or name).
 export function entriesOf(text: string, file: string): RegistryEntry[] {
   const out: RegistryEntry[] = [];
-  for (const s of parseIni(text)) {
-    const m = /^([a-z-]+):(.+)$/.exec(s.name);
-    if (!m?.[1] || !m[2]) continue;
-    const kind = m[1] as SectionKind;
-    if (!KINDS.includes(kind)) continue;
+  for (const s of parseIni(text, file)) {
+    const colon = s.name.indexOf(':');
+    const kind = s.name.slice(0, colon) as SectionKind;
+    if (colon < 0 || !KINDS.includes(kind)) continue;
+    const where = `${file}: [${s.name}]`;
+    const name = processOrGroupName(s.name.slice(colon + 1), where);
+    const names = kind === 'group' ? {} : commonExpansions(name, name);
+    const get = (key: string, fallback: string) => expand(s.values[key] ?? fallback, names, `${where} ${key}`);
     out.push({
-      name: m[2].trim(),
+      name,
       kind,
       file,
-      autostart: (s.values.autostart ?? 'true').toLowerCase() !== 'false',
-      priority: Number(s.values.priority ?? 999) || 999,
-      programs:
-        kind === 'group'
-          ? (s.values.programs ?? '')
-              .split(',')
-              .map((p) => p.trim())
-              .filter(Boolean)
-          : [],
+      // supervisord reads autostart for processes only; a [group:] has none.
+      autostart: kind === 'group' ? true : boolean(get('autostart', 'true'), `${where} autostart`),
+      // Event listeners default to -1 so they start first (options.py).
+      priority: integer(get('priority', kind === 'eventlistener' ? '-1' : '999'), `${where} priority`),
+      programs: kind === 'group' ? groupPrograms(s.values.programs, where) : [],
     });
   }
   return out;
+}
+
+// datatypes.list_of_strings: split on commas, strip, empty names kept (and then unknown).
+function groupPrograms(raw: string | undefined, where: string): string[] {
+  if (!raw) return [];
+  const programs = expand(raw, {}, `${where} programs`).split(',').map(strip);
+  if (programs.includes('')) throw new IniError(`${where}: programs names an empty program`);
+  return programs;
 }
 
 // A file or folder the scan could not read: skipped, the rest of the scan goes on.

@@ -41,7 +41,7 @@ export async function runWords(words: readonly string[], s: Session, interrupt: 
       s.validated = true;
     }
     const run = await entry.load();
-    code = await run({ cfg, client: clientFromConfig(cfg, { transport: 'builtin' }), io: s.io, interrupt }, [...args]);
+    code = await run({ cfg, client: clientFromConfig(cfg), io: s.io, interrupt }, [...args]);
     // A read-only verb saying "not running" (exit 3) answered; it did not fail.
     if (code !== EXIT.OK && !(code === EXIT.NOT_RUNNING && !entry.acts)) outcome = 'error';
   } catch (caught) {

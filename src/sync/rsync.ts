@@ -35,10 +35,10 @@ const EXIT_MEANING: Record<number, string> = {
   255: 'ssh failed (host down or key refused?)',
 };
 
-// Only what supervisord would include from a registry (isRegistryFile in src/registry): no dot
-// files, no editor temp files (`x~`, `#x#`, `~x`), no sub-folders. Excluded names on the peer are
-// also kept from deletion, so rsync's own `.~tmp~` holding folder is left alone.
-const FILTERS = ['- .*', '- *~', '- #*', '- ~*', '+ *.conf', '+ *.ini', '- *'];
+// Only what supervisord would include from a registry (isRegistryFile in src/registry: the
+// shipped include's `*.conf`, no dot files), no sub-folders. Excluded names on the peer are also
+// kept from deletion, so rsync's own `.~tmp~` holding folder is left alone.
+const FILTERS = ['- .*', '+ *.conf', '- *'];
 
 export function isDaemonTarget(target: string): boolean {
   return target.startsWith('rsync://');

@@ -39,13 +39,13 @@ after(async () => {
 test('a push copies registry files, deletes what is gone, and never sends editor temp files', async () => {
   const peer = { target: daemon.url, passwordFile: daemon.passwordFile };
   await writeFile(join(src, 'billing.conf'), '[program:billing]\ncommand=/bin/true\nautostart=false\n');
-  await writeFile(join(src, 'mailer.ini'), '[program:mailer]\ncommand=/bin/true\nautostart=false\n');
-  for (const junk of ['.billing.conf.swp', 'billing.conf~', '#mailer.conf#', 'notes.txt']) await writeFile(join(src, junk), 'junk');
+  await writeFile(join(src, 'mailer.conf'), '[program:mailer]\ncommand=/bin/true\nautostart=false\n');
+  for (const junk of ['.billing.conf.swp', 'billing.conf~', '#mailer.conf#', 'notes.txt', 'old.ini']) await writeFile(join(src, junk), 'junk');
   const first = await pushRegistry(src, 'apps', peer, { timeoutMs: 10_000 });
   assert.equal(first.ok, true, first.error);
-  assert.deepEqual((await readdir(join(replicas, 'apps'))).sort(), ['billing.conf', 'mailer.ini']);
+  assert.deepEqual((await readdir(join(replicas, 'apps'))).sort(), ['billing.conf', 'mailer.conf']);
 
-  await rm(join(src, 'mailer.ini'));
+  await rm(join(src, 'mailer.conf'));
   await writeFile(join(src, 'billing.conf'), '[program:billing]\ncommand=/bin/false\nautostart=false\n');
   const second = await pushRegistry(src, 'apps', peer, { timeoutMs: 10_000 });
   assert.equal(second.ok, true, second.error);

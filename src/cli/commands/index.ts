@@ -26,6 +26,19 @@ export const commands: CommandEntry[] = [
     run: async (a: Args, io) => (await import('./config-check.js')).configCheckCommand(a, io),
   },
   {
+    command: 'doctor',
+    describe: "check this node's whole setup, one line per check with how to fix each failure",
+    builder: (y) =>
+      y
+        .option('json', { type: 'boolean', describe: 'print JSON' })
+        .option('keepalived-conf', {
+          type: 'string',
+          describe: "keepalived's config (default: the running keepalived's, else /etc/keepalived/keepalived.conf)",
+        })
+        .option('supervisord-conf', { type: 'string', describe: "supervisord's config (default: the running supervisord's -c)" }),
+    run: async (a: Args, io) => (await import('./doctor.js')).doctorCommand(a, io),
+  },
+  {
     command: 'agent',
     describe: 'run the HA agent (keepalived events -> supervisord), until SIGTERM',
     builder: (y) => y.option('log-file', { type: 'string', describe: 'log JSON here instead of stderr' }),
