@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
@@ -7,6 +6,7 @@ import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
 import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
+import { readToken } from '../sync/token.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
 import { askAgent } from './control-client.js';
@@ -19,24 +19,20 @@ import { controlSocketPath, tokenFilePath } from './paths.js';
 import type { ProcessEvent } from './protocol.js';
 import { Reconciler } from './reconcile.js';
 import { type SetState, setsFromConfig, type Transition } from './sets.js';
+import type { AgentView } from './view.js';
 
-async function readToken(path: string): Promise<string> {
-  const token = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UserError(`ha.agent.token-file ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
-  });
-  if (token.trim() === '') throw new UserError(`ha.agent.token-file ${path}: empty`);
-  return token.trim();
-}
+// How many processes' newest supervisord events status keeps (it shows the 20 newest).
+const EVENTS_KEPT = 200;
 
 // `supha agent`: FIFO reader and control socket in, one reconcile loop, HTTP API, and the
 // modules (replication, health checks) that run inside it.
-export class Agent {
+export class Agent implements AgentView {
   readonly node: string;
   readonly sets: Map<string, SetState>;
   readonly holds: HoldStore;
   readonly reconciler: Reconciler;
   readonly transitions: Transition[] = [];
-  readonly processEvents = new Map<string, ProcessEvent>();
+  private readonly lastEvents = new Map<string, ProcessEvent>();
   readonly modules: AgentModule[] = [];
   readonly startedAt = new Date().toISOString();
   eventsIn = 0;
@@ -65,6 +61,8 @@ export class Agent {
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
       settleMs: cfg.supervisor['wait-timeout-ms'],
+      safetyPollMs: Math.max(60_000, ha.agent['reconcile-interval-ms'] * 6),
+      replicaToken: () => readToken(tokenFilePath(cfg)),
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {
@@ -100,24 +98,33 @@ export class Agent {
       this.log.debug({ event: ev, source }, 'event for an instance no set follows, ignored');
       return false;
     }
+    this.log.info({ event: ev, source }, `event ${ev.type} ${ev.name} ${ev.state}${ev.priority === undefined ? '' : ` ${ev.priority}`} (${source})`);
     for (const s of sets) {
       s.desired = roleOfState(ev.state);
       s.desiredAt = new Date().toISOString();
       s.priority = ev.priority ?? s.priority;
+      this.reconciler.desiredChanged(s.name, `${source}:${ev.state}`);
     }
-    this.log.info({ event: ev, source }, `event ${ev.type} ${ev.name} ${ev.state}${ev.priority === undefined ? '' : ` ${ev.priority}`} (${source})`);
-    void this.reconciler.kick(`${source}:${ev.state}`);
     return true;
+  }
+
+  // supervisord's events from `supha listen`: they keep the loop's process table current, and any
+  // change runs a pass (health, repair) that reads nothing it already knows.
+  processEvents(events: readonly ProcessEvent[], start: boolean): void {
+    this.reconciler.table.heard(events, start);
+    for (const ev of events) {
+      const key = `${ev.group}:${ev.name}`;
+      this.lastEvents.delete(key);
+      this.lastEvents.set(key, ev);
+      if (this.lastEvents.size > EVENTS_KEPT) this.lastEvents.delete(this.lastEvents.keys().next().value ?? '');
+    }
+    if (events.length > 0 || start) void this.reconciler.kick(start ? 'listener-start' : 'supervisord-event');
   }
 
   async start(): Promise<void> {
     const ha = this.cfg.ha!;
     await this.holds.load();
-    // With no service set there is nothing for keepalived to tell us (a blue/green-only host).
-    if (this.sets.size > 0) {
-      this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
-      await this.fifo.start();
-    }
+    // Another agent first: a second one must not touch the FIFO (it would read, and lose, events).
     const socket = controlSocketPath(this.cfg);
     if (
       await askAgent(socket, { op: 'status' }, 1_000).then(
@@ -127,9 +134,15 @@ export class Agent {
     ) {
       throw new UserError(`another agent already answers on ${socket}`);
     }
+    // With no service set there is nothing for keepalived to tell us (a blue/green-only host).
+    if (this.sets.size > 0) {
+      this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
+      await this.fifo.start();
+    }
     this.control = await startControlServer(socket, (req) => handleControl(this, req), this.log.child({ module: 'control' }));
     const tokenFile = tokenFilePath(this.cfg);
-    const token = tokenFile === undefined ? undefined : await readToken(tokenFile);
+    const token = await readToken(tokenFile);
+    if (tokenFile !== undefined && token === undefined) throw new UserError(`ha.agent.token-file ${tokenFile}: empty`);
     this.http = await startHttpServer(
       ha.agent.listen,
       token,
@@ -150,6 +163,7 @@ export class Agent {
       signal: this.abort.signal,
       roleOf: (s) => this.roleOf(s),
       onRoleChange: (l) => this.listeners.push(l),
+      registryChanged: (s) => this.reconciler.registryChanged(s),
     };
     for (const entry of MODULES.filter((m) => m.enabled(this.cfg))) {
       const mod = await entry.load(this.cfg);
@@ -162,13 +176,12 @@ export class Agent {
   async stop(): Promise<void> {
     this.abort.abort();
     if (this.timer) clearInterval(this.timer);
-    this.reconciler.stop();
     for (const m of [...this.modules].reverse()) await m.stop().catch((err) => this.log.error({ err, module: m.name }, 'module stop failed'));
     this.fifo?.stop();
     await new Promise<void>((r) => (this.control ? this.control.close(() => r()) : r()));
     this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
-    await this.reconciler.idle();
+    await this.reconciler.stop();
     this.log.info('agent stopped');
   }
 
@@ -179,10 +192,19 @@ export class Agent {
       startedAt: this.startedAt,
       keepalived: r.keepalived,
       holds: this.holds.all(),
-      sets: Object.fromEntries([...this.sets.values()].map((s) => [s.name, { ...s, role: s.acted }])),
-      reconcile: { passes: r.passes, lastPassMs: Math.round(r.lastPassMs * 10) / 10, lastError: r.lastError, eventsIn: this.eventsIn },
+      sets: Object.fromEntries(
+        [...this.sets.values()].map((s) => [s.name, { ...s, role: s.acted, healthy: s.health.healthy, lastApply: r.loopStatus(s.name).lastApply }]),
+      ),
+      reconcile: {
+        passes: r.passes,
+        lastPassMs: Math.round(r.lastPassMs * 10) / 10,
+        lastError: r.lastError,
+        eventsIn: this.eventsIn,
+        processReads: r.table.reads,
+        listener: r.table.listening,
+      },
       transitions: this.transitions.slice(-20),
-      processEvents: [...this.processEvents.values()].slice(-20),
+      processEvents: [...this.lastEvents.values()].slice(-20),
       modules: Object.fromEntries(this.modules.map((m) => [m.name, m.status()])),
     };
   }

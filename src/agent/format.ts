@@ -17,6 +17,10 @@ export function formatAgentStatus(st: {
     out.push(
       `  set ${s.name} (${s.instance}): ${s.role}${held}; ${vip}; ${s.programs.running}/${s.programs.total} RUNNING${s.programs.fatal ? `, ${s.programs.fatal} FATAL` : ''}; ${s.why}`,
     );
+    // Older agents send neither field.
+    if (s.health && !s.health.healthy) out.push(`    UNHEALTHY: ${s.health.why}`);
+    for (const p of s.problems ?? []) out.push(`    registry entry skipped: ${p.path}: ${p.message}`);
+    if (s.lastError) out.push(`    last pass failed: ${s.lastError}`);
   }
   if (st.transitions.length > 0) out.push('  last transitions:');
   for (const t of st.transitions.slice(-10)) {

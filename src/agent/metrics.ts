@@ -1,4 +1,4 @@
-import type { Agent } from './agent.js';
+import type { AgentView } from './view.js';
 
 const ROLES = ['MASTER', 'BACKUP', 'FAULT', 'STOP', 'UNKNOWN'] as const;
 
@@ -7,7 +7,7 @@ function esc(v: string): string {
 }
 
 // Prometheus text exposition of the agent's state.
-export function renderMetrics(agent: Agent): string {
+export function renderMetrics(agent: AgentView): string {
   const out: string[] = [];
   const r = agent.reconciler;
   out.push('# HELP supha_keepalived_up Whether keepalived runs on this node (pid file names a live process).', '# TYPE supha_keepalived_up gauge');

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { ApplyResult } from '../ha/apply.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
 
@@ -16,6 +17,9 @@ export interface AgentContext {
   roleOf(set: string): Role;
   // Called after the agent has acted on a role change of a set (e.g. became MASTER).
   onRoleChange(listener: (set: string, role: Role, previous: Role) => void): void;
+  // The set's registry changed: the reconcile loop (the only writer of supervisord's process
+  // table) updates supervisord; resolves with what it did.
+  registryChanged(set: string): Promise<ApplyResult>;
 }
 
 // A part of the agent: started once, stopped on shutdown, shows itself in /status.

@@ -60,7 +60,8 @@ async function autostartChecks(cfg: Config): Promise<Check[]> {
   const out: Check[] = [];
   for (const [name, set] of sets) {
     try {
-      const entries = await scanRegistry([set.registry]);
+      const { entries, problems } = await scanRegistry([set.registry]);
+      if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
       const bad = entries.filter((e) => e.autostart);
       if (bad.length > 0) {
         const files = [...new Set(bad.map((e) => e.file))];

@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { boolean, commonExpansions, expand, integer, processOrGroupName } from './datatypes.js';
 import { IniError, parseIni, strip } from './ini.js';
 
@@ -64,23 +64,76 @@ function groupPrograms(raw: string | undefined, where: string): string[] {
   return programs;
 }
 
+// A file or folder the scan could not read: skipped, the rest of the scan goes on.
+export interface RegistryProblem {
+  path: string;
+  message: string;
+}
+
+export interface RegistryScan {
+  entries: RegistryEntry[];
+  problems: RegistryProblem[];
+}
+
+// Parsed files by path, kept while the file's inode, size and mtime stay the same: a scan of an
+// unchanged registry stats its files and parses none.
+const parsed = new Map<string, { key: string; entries: RegistryEntry[] }>();
+
+async function entriesOfFile(file: string): Promise<RegistryEntry[]> {
+  const st = await stat(file);
+  if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'ENOTFILE' });
+  const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  const hit = parsed.get(file);
+  if (hit?.key === key) return hit.entries;
+  const entries = entriesOf(await readFile(file, 'utf8'), file);
+  parsed.set(file, { key, entries });
+  return entries;
+}
+
+const why = (err: unknown) => {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EISDIR') return 'is a directory, not a conf file';
+  if (e.code === 'EACCES') return 'permission denied';
+  return e.code ? `${e.code}: ${e.message}` : String(e.message ?? err);
+};
+
 // Every group defined in the registry folders, in supervisord priority order. A folder that does
-// not exist is empty.
-export async function scanRegistry(dirs: readonly string[]): Promise<RegistryEntry[]> {
-  const out: RegistryEntry[] = [];
+// not exist is empty; a file that cannot be read (a folder named x.conf, no permission, removed
+// mid-scan) is left out and named in problems, so one bad entry never hides the others.
+export async function scanRegistry(dirs: readonly string[]): Promise<RegistryScan> {
+  const entries: RegistryEntry[] = [];
+  const problems: RegistryProblem[] = [];
   for (const dir of dirs) {
     let names: string[];
     try {
       names = await readdir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ path: dir, message: why(err) });
+      continue;
     }
-    for (const name of names.filter(isRegistryFile).sort()) {
-      const file = join(dir, name);
-      out.push(...entriesOf(await readFile(file, 'utf8'), file));
-    }
+    const files = names
+      .filter(isRegistryFile)
+      .sort()
+      .map((n) => join(dir, n));
+    for (const k of parsed.keys()) if (dirname(k) === dir && !files.includes(k)) parsed.delete(k);
+    const got = await Promise.all(
+      files.map((f) =>
+        entriesOfFile(f).then(
+          (e) => e,
+          (err: unknown) => ({ err }),
+        ),
+      ),
+    );
+    got.forEach((g, i) => {
+      if (Array.isArray(g)) entries.push(...g);
+      else {
+        const path = files[i] ?? dir;
+        parsed.delete(path);
+        // NOTE: a file removed between readdir and stat is simply gone: supervisord would not see it either.
+        if ((g.err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ path, message: why(g.err) });
+      }
+    });
   }
-  return out.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+  return { entries: entries.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)), problems };
 }
 export { groupOfMember, groupsOf, type RegistryGroup } from './groups.js';

@@ -1,4 +1,4 @@
-import { errorMessage, UsageError, UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { groupOfMember, groupsOf, type RegistryGroup, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo } from '../supervisor/types.js';
 import { type Ctx, parkedDir, registryDirs } from './context.js';
@@ -17,8 +17,9 @@ export interface View {
 
 export async function viewOf(ctx: Ctx): Promise<View> {
   const scan = (dirs: string[]) =>
-    scanRegistry(dirs).catch((err: unknown) => {
-      throw new UserError(`cannot read ${dirs.join(', ')}: ${errorMessage(err)}`, undefined, { cause: err });
+    scanRegistry(dirs).then(({ entries, problems }) => {
+      if (problems.length > 0) throw new UserError(`cannot read ${problems.map((p) => `${p.path}: ${p.message}`).join(', ')}`);
+      return entries;
     });
   const root = parkedDir(ctx.cfg);
   for (const w of await migrateParked(root, registryDirs(ctx.cfg))) ctx.io.err(`supzcli: warning: ${w}`);

@@ -47,7 +47,7 @@ export class SyncModule implements AgentModule {
         registry: sc.registry,
         token,
         retention: { maxAgeDays: s['history-max-age-days'], maxCount: s['history-max-count'] },
-        client: ctx.client,
+        loop: ctx,
         log: log.child({ set }),
         roleOf: () => ctx.roleOf(set),
         isPaused: () => pause.isPaused(set),
@@ -55,7 +55,6 @@ export class SyncModule implements AgentModule {
         debounceMs: s['debounce-ms'],
         retryMinMs: s['retry-min-ms'],
         retryMaxMs: s['retry-max-ms'],
-        settleMs: ctx.cfg.supervisor['wait-timeout-ms'],
         peers,
       });
       this.sets.set(set, sync);

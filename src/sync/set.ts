@@ -2,9 +2,8 @@ import { basename } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { Role } from '../agent/module.js';
 import { errorMessage } from '../errors.js';
-import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
-import { type ApplyResult, applyRegistry, type Rejected } from './apply.js';
+import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { advance } from './generation.js';
 import { pruneHistory, type Retention } from './history.js';
@@ -30,7 +29,8 @@ export interface SetSyncOptions {
   registry: string;
   token: string | undefined;
   retention: Retention;
-  client: SupervisorClient;
+  // The agent's reconcile loop: the only one that changes supervisord.
+  loop: RegistryLoop;
   log: Logger;
   roleOf: () => Role;
   isPaused: () => boolean;
@@ -38,7 +38,6 @@ export interface SetSyncOptions {
   debounceMs: number;
   retryMinMs: number;
   retryMaxMs: number;
-  settleMs: number;
   peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log'>[];
 }
 
@@ -48,10 +47,8 @@ export class SetSync {
   readonly pushers: PeerPusher[];
   private readonly applier: SerialRunner;
   private watcher: FSWatcher | undefined;
-  private known = new Set<string>();
   private lastApply: SetStatus['lastApply'] = null;
   private applyFailures = 0;
-  private rejectedKey = '';
   // One generation step at a time (pushers to several peers ask at once).
   private advancing: Promise<Manifest | undefined> = Promise.resolve(undefined);
   private generation: Manifest | undefined;
@@ -141,25 +138,11 @@ export class SetSync {
   private async apply(): Promise<void> {
     const { o } = this;
     try {
-      const { result, groups } = await applyRegistry(o.client, o.registry, this.known, {
-        isMaster: () => o.roleOf() === 'MASTER',
-        settleMs: o.settleMs,
-        token: o.token,
-      });
+      const result = await applyRegistry(o.loop, o.set);
       await pruneHistory(o.registry, o.retention).catch((err) => o.log.warn({ err, set: o.set }, 'could not prune the kept history'));
-      this.known = groups;
       this.lastApply = result;
+      // NOTE: the loop logs what it did (refused confs, groups added and removed).
       this.applyFailures = 0;
-      const key = JSON.stringify(result.rejected);
-      if (key !== this.rejectedKey && result.rejected.length > 0) {
-        for (const r of result.rejected) o.log.error({ set: o.set, file: r.file, group: r.group }, `registry conf refused: ${r.reason}`);
-      }
-      this.rejectedKey = key;
-      const acted = result.added.length + result.changed.length + result.removed.length + result.started.length;
-      if (acted > 0 || result.problems.length > 0) {
-        const { added, changed, removed, started, problems } = result;
-        o.log.info({ set: o.set, added, changed, removed, started, problems }, 'supervisord updated from registry');
-      }
     } catch (err) {
       this.applyFailures += 1;
       this.lastApply = { at: new Date().toISOString(), added: [], changed: [], removed: [], started: [], rejected: [], problems: [], error: errorMessage(err) };

@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AgentContext, Role } from '../../src/agent/module.js';
 import { parseConfig } from '../../src/config/index.js';
+import { setGroups, startAll, stopAll, updateSet } from '../../src/ha/index.js';
+import { scanRegistry } from '../../src/registry/index.js';
 import { SyncModule } from '../../src/sync/index.js';
 import { silentLogger } from '../../src/util/log.js';
 import { type Rsyncd, startRsyncd } from './rsyncd.js';
@@ -95,6 +97,8 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
       const cfg = parseConfig(text, host.cfgPath);
       controller = new AbortController();
       listeners = [];
+      const client = sv.client();
+      let known = new Set<string>();
       const ctx: AgentContext = {
         cfg,
         log: silentLogger,
@@ -102,6 +106,21 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
         signal: controller.signal,
         roleOf: (s) => roles.get(s) ?? 'UNKNOWN',
         onRoleChange: (l) => listeners.push(l),
+        // NOTE: what the agent's reconcile loop does with a registry change, with the role the
+        // test sets (these tests are about replication; test/agent tests the loop itself).
+        registryChanged: async () => {
+          const scan = await scanRegistry([registry]);
+          const result = await updateSet(client, scan, known);
+          known = new Set(setGroups(scan.entries).map((g) => g.name));
+          if (roles.get(set) === 'MASTER') {
+            const fresh = new Set([...result.added, ...result.changed]);
+            const todo = setGroups(scan.entries).filter((g) => fresh.has(g.name));
+            result.started = (await startAll(client, todo, await client.getAllProcessInfo(), { all: false, settleMs: 30_000 })).started;
+          } else {
+            await stopAll(client, setGroups(scan.entries, { loadable: false }), await client.getAllProcessInfo());
+          }
+          return result;
+        },
       };
       const m = new SyncModule();
       await m.start(ctx);

@@ -37,7 +37,7 @@ test('scanRegistry orders by priority and skips editor temp files and missing fo
     await writeFile(join(reg, 'a.conf'), '[program:a]\ncommand=x\n');
     await writeFile(join(reg, '.a.conf.swp'), '[program:swap]\ncommand=x\n');
     await writeFile(join(reg, 'a.conf~'), '[program:tilde]\ncommand=x\n');
-    const got = await scanRegistry([reg, join(dir, 'missing')]);
+    const got = (await scanRegistry([reg, join(dir, 'missing')])).entries;
     assert.deepEqual(
       got.map((x) => x.name),
       ['b', 'a'],

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmod, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { ROOT, supha } from '../helpers/cli.js';
+import { keepalivedStandIn } from '../helpers/keepalived.js';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { auditLines, SUPZCLI_BIN, snapshot, supzcli } from '../helpers/supzcli.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
@@ -13,12 +14,12 @@ const PROG = (name: string) => `[program:${name}]\ncommand=/bin/sleep 1000\nauto
 
 // Invariant 1: supzcli start/restart (and sup_run.sh start) of a service set's program only where
 // the local agent says this node is the set's MASTER. One real supervisord, one real agent; a
-// `sleep` stands in for keepalived's process, events come through `supha notify`.
+// a copy of `sleep` named keepalived stands in for keepalived's process, events come through `supha notify`.
 describe('supzcli starts a service set program only on its MASTER', () => {
   let sv: Supervisord;
   let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
   let agent: AgentProc | undefined;
-  let fakeKa: ChildProcess | undefined;
+  let fakeKa: { pid: number; kill(): void } | undefined;
   let cfgPath: string;
   let env: Record<string, string>;
   let web: string;
@@ -47,7 +48,7 @@ describe('supzcli starts a service set program only on its MASTER', () => {
       include: [join(web, '*.conf')],
       programs: { plain: { command: '/bin/sleep 1000', autostart: false } },
     });
-    fakeKa = spawn('/bin/sleep', ['1000'], { stdio: 'ignore' });
+    fakeKa = await keepalivedStandIn(sv.dir);
     await writeFile(join(sv.dir, 'ka.pid'), `${fakeKa.pid}\n`);
     cfgPath = await writeJson(join(sv.dir, 'config.json'), {
       'project-name': 't',
@@ -65,7 +66,7 @@ describe('supzcli starts a service set program only on its MASTER', () => {
   });
   after(async () => {
     await agent?.stop();
-    fakeKa?.kill('SIGKILL');
+    fakeKa?.kill();
     await sv?.stop();
     await tmp?.cleanup();
   });
