@@ -26,6 +26,8 @@ export const healthSchema = z.strictObject({
   // After supha (re)starts a node, it is not restarted again before this long unless it has
   // answered 200 since (slow starters are not killed while they boot).
   'start-grace-ms': z.number().int().nonnegative().default(60_000),
+  // Bound on a node's start-cmd or stop-cmd (its whole process group is killed after it).
+  'cmd-timeout-ms': z.number().int().positive().default(120_000),
   // A node healthy this long after its last restart gets its reboot-count back to 0.
   'restart-reset-ms': z.number().int().nonnegative().default(600_000),
 });
