@@ -43,10 +43,12 @@ export const switchSchema = z.strictObject({
 
 export const nginxSchema = z.strictObject({
   'nginx-home': z.string().default('/usr/local/nginx'),
-  'nginx-reload-cmd': z.string().default('nginx -s reload'),
+  // Default: <binary> -s reload, the binary found as for nginx-test-cmd.
+  'nginx-reload-cmd': z.string().optional(),
   'nginx-test-cmd': z.string().optional(),
   'upstream-conf-path': z.string(),
-  // Nginx's master pid file: a reload is verified by new worker pids under that master.
+  // Where a reload's verification looks last for Nginx's master pid (after `pid` in nginx -T,
+  // <nginx-home>/logs/nginx.pid and the binary's --pid-path).
   'pid-file': z.string().default('/run/nginx.pid'),
   upstream: z.strictObject({
     'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),

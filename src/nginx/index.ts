@@ -9,4 +9,5 @@ export {
 } from './install.js';
 export { reloadAndVerify } from './reload.js';
 export { healthyPrimaries, renderUpstream } from './render.js';
-export { childPids, masterPid } from './workers.js';
+export { findMaster, findNginx, masterIn } from './locate.js';
+export { childPids } from './workers.js';

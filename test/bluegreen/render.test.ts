@@ -205,3 +205,60 @@ describe('upstream render when nginx.conf includes conf.d/*.conf', () => {
     assert.ok(newPids(workers, await childPids(rig.nginx.pid)).length > 0, 'reloaded');
   });
 });
+
+// The seed's layout: nginx built from source at nginx-home, its pid file in <nginx-home>/logs,
+// the seed's config keys only (no nginx-test-cmd, pid-file or verify-url).
+for (const pid of ['conf', 'builtin'] as const) {
+  describe(`upstream render with the seed's nginx-home layout (pid ${pid === 'conf' ? 'in nginx.conf' : 'built in'})`, () => {
+    let rig: Rig;
+    before(async () => {
+      rig = await startRig({ upstreamText: 'upstream jetty {\n    server 127.0.0.1:1;\n}\n', nginxHome: pid, nginxWorkers: 2 });
+      await rig.startNodes('g1', 'g1-backup');
+      await rig.writeConfig((c) => {
+        c.nginx['nginx-home'] = rig.nginx.dir;
+        delete c.nginx['nginx-test-cmd'];
+        delete c.nginx['pid-file'];
+        delete c.nginx.switch['verify-url'];
+      });
+    });
+    after(async () => rig?.stop());
+
+    test('render returns once new workers serve the new upstream', async () => {
+      const before = await childPids(rig.nginx.pid);
+      const r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+      assert.equal(r.code, 0, r.stderr);
+      // Sent right after it returns, on fresh connections: never an old worker's 502.
+      const bodies = [];
+      for (let i = 0; i < 5; i++) bodies.push((await get(rig.nginx.url)).body);
+      assert.deepEqual(bodies, Array(5).fill('v1\n'));
+      assert.match(r.stdout, new RegExp(`verified by new worker pids \\(master ${rig.nginx.pid}, ${rig.nginx.pidFile}\\)`));
+      assert.ok(newPids(before, await childPids(rig.nginx.pid)).length > 0);
+    });
+
+    // Only where nginx -T names no pid file (else that one is used, and right).
+    if (pid === 'builtin')
+      test('no running nginx behind the pid files: render fails with one line and puts the last good file back', async () => {
+        await rig.writeConfig((c) => {
+          c.nginx['nginx-home'] = join(rig.nginx.dir, 'elsewhere');
+          c.nginx['nginx-test-cmd'] = `${rig.nginx.dir}/sbin/nginx -t`;
+          c.nginx['pid-file'] = join(rig.nginx.dir, 'logs', 'missing.pid');
+          c.nginx.upstream.keepalive = 7;
+        });
+        const live = await readFile(rig.nginx.upstreamPath, 'utf8');
+        try {
+          const r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+          assert.equal(r.code, 1, r.stdout);
+          assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+          assert.match(r.stderr, /cannot verify the nginx reload: no running nginx master in .*elsewhere\/logs\/nginx\.pid or .*missing\.pid/);
+          assert.equal(await readFile(rig.nginx.upstreamPath, 'utf8'), live);
+        } finally {
+          await rig.writeConfig((c) => {
+            c.nginx['nginx-home'] = rig.nginx.dir;
+            delete c.nginx['nginx-test-cmd'];
+            delete c.nginx['pid-file'];
+            c.nginx.upstream.keepalive = 1;
+          });
+        }
+      });
+  });
+}
