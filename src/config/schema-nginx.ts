@@ -1,7 +1,31 @@
 import { z } from 'zod';
 
+// Node and group names go into the upstream file (comments), file names and logs: a name that
+// could end a comment or a directive (newline, `;`, `}`) or a path (`/`, a leading `.`) is refused.
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+// A record whose keys are such names; a bad key is reported by name.
+const named = <T extends z.ZodType>(what: string, value: T) =>
+  z.record(z.string(), value).superRefine((rec, ctx) => {
+    for (const key of Object.keys(rec)) {
+      if (!NAME_RE.test(key))
+        ctx.addIssue({ code: 'custom', path: [key], message: `${what} name ${JSON.stringify(key)}: letters, digits, _ . - only, not starting with . or -` });
+    }
+  });
+
+// Nginx's `server` parameters, per node or per group (a node's own win). Absent: Nginx's defaults.
+const serverParams = {
+  weight: z.number().int().positive().max(10_000).optional(),
+  'max-fails': z.number().int().nonnegative().max(10_000).optional(),
+  // Nginx time in seconds or coarser (the upstream module refuses ms): 10, 10s, 1m.
+  'fail-timeout': z
+    .string()
+    .regex(/^\d{1,6}(s|m|h|d)?$/, 'an nginx time in s, m, h or d: 10s, 1m')
+    .optional(),
+};
+
 // The seed's nginx section (py-server-tools config.json), keys kept exactly, plus supha's.
 export const nodeSchema = z.strictObject({
+  ...serverParams,
   'health-check-url': z.string(),
   'upstream-url': z.string(),
   'start-cmd': z.string().optional(),
@@ -11,7 +35,8 @@ export const nodeSchema = z.strictObject({
 });
 
 export const groupSchema = z.strictObject({
-  nodes: z.record(z.string(), nodeSchema),
+  ...serverParams,
+  nodes: named('node', nodeSchema),
   'default-group': z.enum(['primary', 'standby']),
   'upgrade-cmd': z.string().optional(),
 });
@@ -53,7 +78,7 @@ export const nginxSchema = z.strictObject({
   upstream: z.strictObject({
     'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     keepalive: z.number().int().nonnegative().default(0),
-    'node-group': z.record(z.string(), groupSchema),
+    'node-group': named('group', groupSchema),
   }),
   health: healthSchema.prefault({}),
   switch: switchSchema.prefault({}),
