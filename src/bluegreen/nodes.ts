@@ -64,7 +64,11 @@ export async function startNodeOutcome(ctx: NodeCtx, ref: NodeRef): Promise<Star
     if ((await client.getProcessInfo(program)).statename === 'BACKOFF') await tolerate(client.stopProcess(program, true), 'NOT_RUNNING');
     await tolerate(client.startProcess(program, true), 'ALREADY_STARTED');
   } else {
-    await runNodeCmd(ctx, ref, 'start-cmd');
+    // A start that failed is not booting: the next start runs the command again.
+    await runNodeCmd(ctx, ref, 'start-cmd').catch(async (err: unknown) => {
+      await recordUp(ctx.cfg, ref.name);
+      throw err;
+    });
   }
   ctx.log.info({ node: ref.name, group: ref.group }, 'node started');
   return 'started';

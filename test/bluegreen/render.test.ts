@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { childPids } from '../../src/nginx/index.js';
 import { type Rig, startRig } from '../helpers/bluegreen.js';
-import { supha } from '../helpers/cli.js';
+import { ROOT, supha } from '../helpers/cli.js';
 import { get } from '../helpers/load.js';
 import { newPids } from '../helpers/nginx.js';
 import { waitFor } from '../helpers/tmp.js';
@@ -262,3 +262,19 @@ for (const pid of ['conf', 'builtin'] as const) {
       });
   });
 }
+
+describe("the seed's nginx-home (/usr/local/nginx) with a distro nginx", () => {
+  const seed = join(ROOT, 'test/fixtures/seed-config.json');
+  test('config check names the binary found on PATH, or the keys to set when there is none', async () => {
+    const nginx = await supha(['config', 'check', '--config', seed]);
+    assert.equal(nginx.code, 0, nginx.stderr);
+    // scripts/setup.sh installs Debian's nginx (/usr/sbin/nginx); the seed keeps its reload command.
+    assert.match(nginx.stdout, /nginx test: \/usr\/sbin\/nginx -t; reload: nginx -s reload/);
+    const none = await supha(['config', 'check', '--config', seed], { PATH: '/nonexistent' });
+    assert.equal(none.code, 2, none.stdout);
+    assert.match(
+      none.stderr,
+      /^nginx: no nginx binary: not \/usr\/local\/nginx\/sbin\/nginx and not on PATH; set nginx\.nginx-home .* or nginx\.nginx-test-cmd/,
+    );
+  });
+});
