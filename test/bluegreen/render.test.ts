@@ -177,13 +177,24 @@ describe('upstream render when nginx.conf includes conf.d/*.conf', () => {
   });
   after(async () => rig?.stop());
 
-  test('a failing candidate is swapped in only for nginx -t and put back; a good one goes live', async () => {
+  test('a failing candidate is tested through a copy of nginx.conf and never sits at the live path; a good one goes live', async () => {
     const live = await readFile(rig.nginx.upstreamPath, 'utf8');
     const workers = await childPids(rig.nginx.pid);
     await rig.writeConfig((c) => {
       c.nginx.upstream['node-group'].group1.nodes.g1['upstream-url'] = BAD_URL;
     });
+    let watching = true;
+    const seen = new Set<string>();
+    const watcher = (async () => {
+      while (watching) {
+        seen.add(await readFile(rig.nginx.upstreamPath, 'utf8').catch(() => '(missing)'));
+        await new Promise((res) => setImmediate(res));
+      }
+    })();
     let r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+    watching = false;
+    await watcher;
+    assert.deepEqual([...seen], [live], 'the live file never changed');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /nginx -t rejected the new upstream .*invalid IPv6 address/);
     assert.equal(await readFile(rig.nginx.upstreamPath, 'utf8'), live);
