@@ -31,6 +31,8 @@ export function checkRules(cfg: RawConfig): Problem[] {
     const seen = new Map<string, string>();
     for (const [g, group] of Object.entries(groups)) {
       if (Object.keys(group.nodes).length === 0) add(`${base}.${g}.nodes`, 'expected at least one node');
+      else if (Object.values(group.nodes).every((n) => n.backup))
+        add(`${base}.${g}.nodes`, 'expected a node with backup false (nginx refuses an upstream of backups only)');
       for (const [n, node] of Object.entries(group.nodes)) {
         const path = `${base}.${g}.nodes.${n}`;
         const other = seen.get(n);
