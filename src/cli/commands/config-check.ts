@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../config/index.js';
+import { secretProblems } from '../../config/secrets.js';
 import { EXIT } from '../../errors.js';
 import { nginxTarget } from '../../nginx/index.js';
 import type { Io } from '../io.js';
@@ -7,6 +8,8 @@ import type { Io } from '../io.js';
 export async function configCheckCommand(args: { config?: string | undefined }, io: Io): Promise<number> {
   try {
     const cfg = await loadConfig(args.config, io.env);
+    const secrets = await secretProblems(cfg);
+    if (secrets.length > 0) throw new ConfigError(cfg.configPath, secrets);
     io.out(`${cfg.configPath}: ok`);
     io.out(`  project ${cfg['project-name']}, state-dir ${cfg['state-dir']}, runtime-dir ${cfg['runtime-dir']}`);
     io.out(`  supervisord ${cfg.supervisor['server-url']}, registry ${cfg.supervisor['registry-dirs'].join(', ')}`);
