@@ -8,7 +8,7 @@ import { readHealth } from '../health/status.js';
 import { healthyPrimaries, nginxTarget, pendingPath, renderUpstream } from '../nginx/index.js';
 import type { Logger } from '../util/log.js';
 import { acquireLock, LockHeld } from '../util/pidlock.js';
-import { lockPath, takeLock } from './lock.js';
+import { lockPath, readJournal, takeLock } from './lock.js';
 import { recoverSwitch } from './recover.js';
 import { ensureGroupUp, type NodeAction } from './restart.js';
 import { readRoles } from './roles.js';
@@ -59,7 +59,9 @@ export function createHealthModule(): AgentModule {
     st.nodes = Object.fromEntries(entries.map((e) => [e.ref.name, e.health.status]));
     const primary = (await readRoles(cfg)).primary['group-name'];
     st.primary = primary;
-    if (!(await needsWork(cfg, primary))) return;
+    // A journal: a switch runs (holding the lock) or was killed half-way (recovered first, below).
+    const journal = await readJournal(cfg);
+    if (!journal && !(await needsWork(cfg, primary))) return;
     // Restarts and render only under the lock (taken only when there is work, so that a
     // supha switch is rarely refused because of the agent): a switch or render running holds
     // it, so hands off for this round.
@@ -69,6 +71,11 @@ export function createHealthModule(): AgentModule {
     });
     if (!lock) return;
     try {
+      // NOTE: never act on a half-done switch: it is finished or undone from its journal first.
+      if (lock.stale || (await readJournal(cfg))) {
+        const r = await recoverSwitch(cfg, log);
+        if (r !== 'none') log.warn({ result: r }, `a killed switch was found by the health round: ${r}`);
+      }
       const now = (await readRoles(cfg)).primary['group-name'];
       st.primary = now;
       st.actions = (await ensureGroupUp({ cfg, log, client: ctx.client }, now, { onlyDead: true })).filter((a) => a.action !== 'ok');

@@ -69,3 +69,19 @@ export function rolesFor(cfg: Config, primary: string, standby: string): Roles {
 export function swapped(roles: Roles): Roles {
   return { standby: roles.primary, primary: roles.standby };
 }
+
+// The version each group last got from `switch --upgrade VERSION`, beside the seed's runtime files.
+export const versionsPath = (cfg: Config) => join(cfg['runtime-dir'], 'node-group-versions.json');
+
+export async function recordVersion(cfg: Config, group: string, version: string): Promise<void> {
+  const text = await readFile(versionsPath(cfg), 'utf8').catch(() => '{}');
+  let all: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) all = parsed as Record<string, unknown>;
+  } catch {
+    // unreadable: rewritten whole
+  }
+  all[group] = { version, 'deployed-at': new Date().toISOString() };
+  await writeJsonAtomic(versionsPath(cfg), all);
+}

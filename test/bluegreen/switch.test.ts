@@ -23,6 +23,8 @@ async function rigWithPrimaryUp(opts: RigOptions = {}): Promise<Rig> {
 }
 
 const state = async (r: Rig, name: string) => (await r.sv.client().getProcessInfo(name)).statename;
+// g1 has received a GET /slow/… (it says so on stdout, read through supervisord).
+const sawSlow = async (r: Rig) => (await r.sv.client().tailProcessLog('g1', 'stdout', 0, 4096)).bytes.includes('slow request');
 const roles = async (r: Rig) => JSON.parse(await readFile(join(r.runtimeDir, 'node-group-status.json'), 'utf8'));
 const exists = (p: string) =>
   stat(p).then(
@@ -118,12 +120,33 @@ describe('supha switch (real nginx, real supervisord)', () => {
     assert.notEqual(await readFile(r.nginx.upstreamPath, 'utf8'), live);
   });
 
+  test('the drain waits for the old nginx workers: a long request finishes on the old group', async () => {
+    const r = await rigWithPrimaryUp({ switch: { 'drain-ms': 30_000 } });
+    // In flight on an old worker (to g1) across the reload; g1 would die 3 s after its SIGTERM.
+    const slow = get(`${r.nginx.url}slow/5000`, { timeoutMs: 20_000 });
+    await waitFor('the slow request to reach g1', () => sawSlow(r));
+    const t0 = Date.now();
+    const sw = await supha(['switch', '--config', r.cfgPath]);
+    const took = Date.now() - t0;
+    assert.equal(sw.code, 0, sw.stderr + sw.stdout);
+    assert.deepEqual(await slow, { code: 200, body: 'v1\n' });
+    assert.match(sw.stdout, /old nginx workers gone after \d+ ms/);
+    assert.ok(took < 20_000, `the drain ended with the old workers, not after drain-ms (${took} ms)`);
+    assert.equal(await state(r, 'g1'), 'STOPPED');
+  });
+
   test('a switch killed with SIGKILL after verification is completed by switch --recover', async () => {
     const r = await rigWithPrimaryUp({ switch: { 'drain-ms': 60_000 } });
-    const run = spawnUntil(['switch', '--config', r.cfgPath], /drain 60000 ms/);
+    // A long request keeps an old nginx worker (and so the drain) busy.
+    const ac = new AbortController();
+    const slow = get(`${r.nginx.url}slow/60000`, { timeoutMs: 70_000, signal: ac.signal }).catch(() => undefined);
+    await waitFor('the slow request to reach g1', () => sawSlow(r));
+    const run = spawnUntil(['switch', '--config', r.cfgPath], /drain: wait for nginx's old workers/);
     await run.seen;
     run.child.kill('SIGKILL');
     await run.exited;
+    ac.abort();
+    await slow;
     assert.equal(await state(r, 'g1'), 'RUNNING');
     const rec = await supha(['switch', '--recover', '--config', r.cfgPath]);
     assert.equal(rec.code, 0, rec.stderr + rec.stdout);
@@ -139,7 +162,7 @@ describe('supha switch (real nginx, real supervisord)', () => {
 
   test('a second switch is refused while one runs; rollback without a switch is refused', async () => {
     // A standby that never answers keeps the first switch in its health gate (15 s deadline).
-    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 60_000 } });
+    const r = await rigWithPrimaryUp({ g2: { version: 'v2', delayMs: 60_000 }, switch: { 'lock-wait-ms': 500 } });
     const rb = await supha(['rollback', '--config', r.cfgPath]);
     assert.equal(rb.code, 1);
     assert.match(rb.stderr, /rollback refused: no switch recorded/);
@@ -148,6 +171,8 @@ describe('supha switch (real nginx, real supervisord)', () => {
     const second = await supha(['switch', '--config', r.cfgPath]);
     assert.equal(second.code, 1);
     assert.match(second.stderr, new RegExp(`switch refused: another switch, upstream render or nodes command is running \\(pid ${run.child.pid}`));
+    assert.match(second.stderr, /; waited 500 ms\n$/);
+    assert.match(second.stdout, new RegExp(`waiting up to 500 ms for the blue/green lock \\(held by pid ${run.child.pid}`));
     assert.match(run.stdout(), /health gate[^\n]*\.\.\.\n$/, 'the first switch was still in its gate');
     run.child.kill('SIGINT');
     await run.exited;
