@@ -317,7 +317,10 @@ describe('supha switch (real nginx, real supervisord)', () => {
     });
     sw = await supha(['switch', '--config', r.cfgPath]);
     assert.equal(sw.code, 1, sw.stdout);
-    assert.match(sw.stderr, /step "verify for[^"]*": through nginx [^ ]+: X-Node is "g2", not a node of the new group \(3 failed checks, verify-failures 2\); rolled back to group2\n$/);
+    assert.match(
+      sw.stderr,
+      /step "verify for[^"]*": through nginx [^ ]+: X-Node is "g2", not a node of the new group \(3 failed checks, verify-failures 2\); rolled back to group2\n$/,
+    );
     assert.deepEqual(await roles(r), seedRoles('group2', 'group1'));
     await r.writeConfig((c) => {
       c.nginx.switch['verify-failures'] = 1_000;
