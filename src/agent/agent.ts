@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
+import { bluegreenSet, bluegreenTarget } from '../bluegreen/ha.js';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
@@ -65,6 +66,7 @@ export class Agent {
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
       settleMs: cfg.supervisor['wait-timeout-ms'],
+      exclude: async (set) => (bluegreenSet(cfg)?.name === set ? (await bluegreenTarget(cfg)).exclude : new Set()),
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {

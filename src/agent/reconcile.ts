@@ -18,6 +18,8 @@ export interface ReconcileDeps {
   settleMs: number;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
+  // Groups of a set that must not be started now (blue/green's standby: bluegreenTarget).
+  exclude?: (set: string) => Promise<Set<string>>;
 }
 
 // One serialized loop that makes supervisord match each set's role. kick() during a pass asks
@@ -131,9 +133,11 @@ export class Reconciler {
       // Becoming MASTER is the hot path: no fresh process list when the last one knows every group.
       const hot = changing && eff.role === 'MASTER' && this.known !== undefined && groups.every((g) => this.known?.some((p) => p.group === g.name));
       if (await this.syncRegistry(set.name, set.registry, groups, hot ? undefined : await getInfos())) infos = undefined;
+      const skip = eff.role === 'MASTER' ? await this.d.exclude?.(set.name) : undefined;
+      const startable = skip?.size ? groups.filter((g) => !skip.has(g.name)) : groups;
       const result =
         eff.role === 'MASTER'
-          ? await startAll(this.d.client, groups, hot ? (this.known ?? []) : await getInfos(), { all: changing, settleMs: this.d.settleMs })
+          ? await startAll(this.d.client, startable, hot ? (this.known ?? []) : await getInfos(), { all: changing, settleMs: this.d.settleMs })
           : await stopAll(this.d.client, groups, await getInfos());
       if (result.started.length + result.stopped.length > 0) infos = undefined;
       if (changing) this.transition(set, trigger, eff.role, eff.why, t0, result, false);

@@ -8,15 +8,18 @@ import { readHealth } from '../health/status.js';
 import { healthyPrimaries, nginxTarget, pendingPath, renderUpstream } from '../nginx/index.js';
 import type { Logger } from '../util/log.js';
 import { acquireLock, LockHeld } from '../util/pidlock.js';
+import { bluegreenSet } from './ha.js';
 import { lockPath, readJournal, takeLock } from './lock.js';
 import { recoverSwitch } from './recover.js';
 import { ensureGroupUp, type NodeAction } from './restart.js';
-import { readRoles } from './roles.js';
+import { readRoles, syncRolesMirror } from './roles.js';
 import { renderGroup } from './upstream.js';
 
 interface HealthStatus {
   enabled: boolean;
   primary?: string;
+  // The role of nginx.service-set here (blue/green acts only as MASTER).
+  role?: string | undefined;
   lastRound?: string;
   nodes?: Record<string, string>;
   actions?: NodeAction[];
@@ -54,6 +57,12 @@ export function createHealthModule(): AgentModule {
   const st: HealthStatus = { enabled: false };
 
   const tick = async (cfg: Config, log: Logger, ctx: AgentContext) => {
+    // NOTE: nodes that are programs of a service set are the HA loop's where the set is not
+    // MASTER: no checks (a stopped node would turn dead), no restarts, no render, no recovery.
+    const set = bluegreenSet(cfg);
+    st.role = set ? ctx.roleOf(set.name) : undefined;
+    if (set && st.role !== 'MASTER') return;
+    if (set && (await syncRolesMirror(cfg))) log.info({ set: set.name }, 'node-group-status.json updated from the set registry copy');
     const entries = await checkRound(cfg, undefined, stopper.signal);
     st.lastRound = new Date().toISOString();
     st.nodes = Object.fromEntries(entries.map((e) => [e.ref.name, e.health.status]));
@@ -96,7 +105,8 @@ export function createHealthModule(): AgentModule {
       st.enabled = true;
       const log = ctx.log.child({ module: 'bluegreen' });
       const signal = AbortSignal.any([ctx.signal, stopper.signal]);
-      const lock = await takeLock(cfg, 'agent switch recovery').catch(() => undefined);
+      // With a service set the role is not known yet: the first round as MASTER recovers.
+      const lock = bluegreenSet(cfg) ? undefined : await takeLock(cfg, 'agent switch recovery').catch(() => undefined);
       if (lock) {
         try {
           const r = await recoverSwitch(cfg, log);

@@ -24,6 +24,7 @@ export const CONFIG_KEYS: KeyTree = {
     'nginx-test-cmd': true,
     'upstream-conf-path': true,
     'pid-file': true,
+    'service-set': true,
     upstream: { 'upstream-name': true, keepalive: true, 'node-group': { '*': { nodes: { '*': node }, 'default-group': true, 'upgrade-cmd': true } } },
     health: {
       'interval-ms': true,

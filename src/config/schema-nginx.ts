@@ -62,6 +62,9 @@ export const nginxSchema = z.strictObject({
   'upstream-conf-path': z.string(),
   // Nginx's master pid file: a reload is verified by new worker pids under that master.
   'pid-file': z.string().default('/run/nginx.pid'),
+  // The service set (ha.service-sets) whose programs the nodes are: blue/green acts only where
+  // the set is MASTER, and the group roles travel with its registry.
+  'service-set': z.string().min(1).optional(),
   upstream: z.strictObject({
     'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     keepalive: z.number().int().nonnegative().default(0),

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
+import { askAgent, controlSocketPath } from '../../agent/index.js';
+import { bluegreenSet, requireMaster } from '../../bluegreen/ha.js';
 import { recoverSwitch, runSwitch, takeLock } from '../../bluegreen/index.js';
+import type { Config } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
 import { EXIT } from '../../errors.js';
 import { createLogger } from '../../util/log.js';
@@ -14,10 +17,20 @@ type Args = {
   recover?: boolean | undefined;
 };
 
+// With nginx.service-set: refused (one line) unless the agent here acts as MASTER of the set.
+async function checkMaster(cfg: Config, what: string): Promise<void> {
+  const set = bluegreenSet(cfg);
+  if (!set) return;
+  const res = await askAgent(controlSocketPath(cfg), { op: 'status' }, 3_000).catch(() => undefined);
+  const role = res?.ok ? (res.status as { sets?: Record<string, { role?: string }> }).sets?.[set.name]?.role : undefined;
+  requireMaster(cfg, what, role ?? `nothing (no agent answers on ${controlSocketPath(cfg)})`);
+}
+
 // supha switch / supha rollback: steps and times on stdout, log records in <state-dir>/bluegreen.log.
 export async function switchCommand(args: Args, io: Io, rollback = false): Promise<number> {
   const cfg = await loadConfig(args.config, io.env);
   const log = createLogger({ destination: join(cfg['state-dir'], 'bluegreen.log') }).child({ module: 'switch' });
+  await checkMaster(cfg, args.recover ? 'switch --recover' : rollback ? 'rollback' : 'switch');
   if (args.recover) {
     const lock = await takeLock(cfg, 'switch --recover', { waitMs: cfg.nginx?.switch['lock-wait-ms'] ?? 0, say: io.out });
     try {
