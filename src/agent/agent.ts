@@ -66,7 +66,16 @@ export class Agent {
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
       settleMs: cfg.supervisor['wait-timeout-ms'],
-      exclude: async (set) => (bluegreenSet(cfg)?.name === set ? (await bluegreenTarget(cfg)).exclude : new Set()),
+      // NOTE: a blue/green state file that cannot be read excludes nothing (the set runs whole)
+      // rather than failing the pass for every set.
+      exclude: async (set) => {
+        try {
+          return bluegreenSet(cfg)?.name === set ? (await bluegreenTarget(cfg)).exclude : new Set();
+        } catch (err) {
+          log.error({ err, set }, 'blue/green target unknown: starting every program of the set');
+          return new Set();
+        }
+      },
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {

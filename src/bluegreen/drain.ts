@@ -108,7 +108,7 @@ export async function drainOld(cfg: Config, j: Journal, toNodes: NodeRef[], heal
   const t0 = Date.now();
   if (j.mode === 'both-groups') return `${await waitNginxOnGroup(cfg, toNodes, healthyAt, signal)} (${Date.now() - t0} ms)`;
   const max = nginxOf(cfg).switch['drain-ms'];
-  if (j['nginx-master'] === undefined || !j['old-workers']) return 'no nginx pid file: nothing to wait for';
+  if (j['nginx-master'] === undefined || !j['old-workers']) return 'no old nginx worker pids recorded (no pid file): nothing to wait for';
   const left = await waitWorkersGone({ master: j['nginx-master'], pids: j['old-workers'] }, max, signal);
   return left === 0 ? `old nginx workers gone after ${Date.now() - t0} ms` : `${left} old nginx worker(s) still running after drain-ms ${max}; stopping anyway`;
 }
