@@ -1,5 +1,6 @@
-// Benchmark: failed requests through a real Nginx during 20 consecutive `supha switch`es,
-// beside 20 bare `nginx -s reload`s under the same load in the same run, for clients that send
+// Benchmark: failed requests through a real Nginx during 20 consecutive `supha switch`es in each
+// switch.mode (render-primary: render + reload; both-groups: no reload), beside 20 bare
+// `nginx -s reload`s under the same load in the same run, for clients that send
 // `Connection: close` and for keep-alive clients. Loopback only; stops by itself.
 // Run: npx tsc -p . && node dist/bench/switch-load.js [rounds]
 import { execFile } from 'node:child_process';
@@ -50,7 +51,7 @@ const median = (xs: number[]) => {
 async function main() {
   const rig = await startRig({
     nginxWorkers: Number(process.env.NGINX_WORKERS ?? 2),
-    switch: { 'health-passes': 2, 'health-deadline-ms': 20_000, 'verify-window-ms': 500, 'drain-ms': 1_000, 'check-interval-ms': 100 },
+    switch: { 'health-passes': 2, 'health-deadline-ms': 20_000, 'verify-window-ms': 500, 'drain-ms': 5_000, 'check-interval-ms': 100 },
   });
   const threads: LoadThread[] = [];
   try {
@@ -79,50 +80,67 @@ async function main() {
     }
     const r1 = await snaps();
 
-    const times: number[] = [];
-    const inside: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const t = performance.now();
-      const { stdout } = await pexec(process.execPath, [SUPHA_BIN, 'switch', '--config', rig.cfgPath]);
-      times.push(performance.now() - t);
-      const inner = /done: \S+ is primary \((\d+\.\d+)s\)/.exec(stdout)?.[1];
-      inside.push(Number(inner) * 1000);
-      process.stdout.write(`  switch ${i + 1}/${ROUNDS}: ${((performance.now() - t) / 1000).toFixed(2)}s wall (${inner}s inside supha)\n`);
-    }
-    const r2 = await snaps();
+    const switches = async (mode: string) => {
+      const times: number[] = [];
+      const inside: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const t = performance.now();
+        const { stdout } = await pexec(process.execPath, [SUPHA_BIN, 'switch', '--config', rig.cfgPath]);
+        times.push(performance.now() - t);
+        const inner = /done: \S+ is primary \((\d+\.\d+)s\)/.exec(stdout)?.[1];
+        inside.push(Number(inner) * 1000);
+        process.stdout.write(`  ${mode} switch ${i + 1}/${ROUNDS}: ${((performance.now() - t) / 1000).toFixed(2)}s wall (${inner}s inside supha)\n`);
+      }
+      return { mode, times, inside, end: await snaps() };
+    };
+
+    const r2 = await switches('render-primary');
+    // The other mode: both groups go into the upstream once (one reload, before the measure).
+    await rig.writeConfig((c) => {
+      c.nginx.switch.mode = 'both-groups';
+    });
+    await pexec(process.execPath, [SUPHA_BIN, 'upstream', 'render', '--config', rig.cfgPath]);
+    await sleep(2_000);
+    const r3 = await snaps();
+    const r4 = await switches('both-groups');
     await close.stop();
     await keep.stop();
 
-    const reloadClose = diff(r0.close, r1.close);
-    const reloadKeep = diff(r0.keep, r1.keep);
-    const switchClose = diff(r1.close, r2.close);
-    const switchKeep = diff(r1.keep, r2.keep);
-    const rate = (a: { ok: number; failed: number; seconds: number }, b: { ok: number; failed: number; seconds: number }) =>
-      Math.round((a.ok + a.failed + b.ok + b.failed) / a.seconds);
+    const phases = [
+      [`${ROUNDS} bare nginx -s reload`, r0, r1],
+      [`${ROUNDS} switches render-primary`, r1, r2.end],
+      [`${ROUNDS} switches both-groups`, r3, r4.end],
+    ] as const;
     console.log('');
-    console.log(`phase                       req/s   close: ok / failed     keep-alive: ok / failed`);
-    console.log(
-      `${ROUNDS} bare nginx -s reload`.padEnd(26),
-      String(rate(reloadClose, reloadKeep)).padStart(6),
-      `   ${reloadClose.ok} / ${reloadClose.failed}`.padEnd(22),
-      `   ${reloadKeep.ok} / ${reloadKeep.failed}`,
-      JSON.stringify({ ...reloadClose.reasons, ...reloadKeep.reasons }),
-    );
-    console.log(
-      `${ROUNDS} supha switch`.padEnd(26),
-      String(rate(switchClose, switchKeep)).padStart(6),
-      `   ${switchClose.ok} / ${switchClose.failed}`.padEnd(22),
-      `   ${switchKeep.ok} / ${switchKeep.failed}`,
-      JSON.stringify({ ...switchClose.reasons, ...switchKeep.reasons }),
-    );
+    console.log(`phase                          req/s   close: ok / failed     keep-alive: ok / failed`);
+    const rows: Record<string, { close: ReturnType<typeof diff>; keep: ReturnType<typeof diff> }> = {};
+    for (const [name, a, b] of phases) {
+      const c = diff(a.close, b.close);
+      const k = diff(a.keep, b.keep);
+      rows[name] = { close: c, keep: k };
+      const rate = Math.round((c.ok + c.failed + k.ok + k.failed) / c.seconds);
+      console.log(
+        name.padEnd(30),
+        String(rate).padStart(6),
+        `   ${c.ok} / ${c.failed}`.padEnd(22),
+        `   ${k.ok} / ${k.failed}`,
+        JSON.stringify({ ...c.reasons, ...k.reasons }),
+      );
+    }
     console.log('');
     const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
-    console.log(`median switch time: ${secs(median(times))} wall, CLI start included (min ${secs(Math.min(...times))}, max ${secs(Math.max(...times))})`);
-    console.log(`  inside supha (lock to done): median ${secs(median(inside))} (min ${secs(Math.min(...inside))}, max ${secs(Math.max(...inside))})`);
+    for (const r of [r2, r4]) {
+      console.log(
+        `${r.mode}: median switch ${secs(median(r.times))} wall, CLI start included (min ${secs(Math.min(...r.times))}, max ${secs(Math.max(...r.times))})`,
+      );
+      console.log(`  inside supha (lock to done): median ${secs(median(r.inside))} (min ${secs(Math.min(...r.inside))}, max ${secs(Math.max(...r.inside))})`);
+    }
+    console.log('');
     const per = (f: number, ok: number) => `${((f / Math.max(1, f + ok)) * 1e4).toFixed(2)} per 10k`;
-    console.log(`keep-alive failures, switches / bare reloads: ${switchKeep.failed} / ${reloadKeep.failed}`);
-    console.log(`  as a share of keep-alive requests: ${per(switchKeep.failed, switchKeep.ok)} / ${per(reloadKeep.failed, reloadKeep.ok)}`);
-    console.log(`Connection: close failures, switches / bare reloads: ${switchClose.failed} / ${reloadClose.failed}`);
+    console.log('failed requests per kind of client:');
+    for (const [name, row] of Object.entries(rows)) {
+      console.log(`  ${name.padEnd(30)} close ${row.close.failed}, keep-alive ${row.keep.failed} (${per(row.keep.failed, row.keep.ok)})`);
+    }
   } finally {
     for (const t of threads) await t.stop().catch(() => {});
     await rig.stop();

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
+import { bluegreenSet, bluegreenTarget } from '../bluegreen/ha.js';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
@@ -63,6 +64,16 @@ export class Agent implements AgentView {
       settleMs: cfg.supervisor['wait-timeout-ms'],
       safetyPollMs: Math.max(60_000, ha.agent['reconcile-interval-ms'] * 6),
       replicaToken: () => readToken(tokenFilePath(cfg)),
+      // NOTE: a blue/green state file that cannot be read excludes nothing (the set runs whole)
+      // rather than failing the pass for every set.
+      exclude: async (set) => {
+        try {
+          return bluegreenSet(cfg)?.name === set ? (await bluegreenTarget(cfg)).exclude : new Set();
+        } catch (err) {
+          log.error({ err, set }, 'blue/green target unknown: starting every program of the set');
+          return new Set();
+        }
+      },
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {

@@ -44,6 +44,7 @@ interface Deps {
   client: SupervisorClient;
   // The peers' shared token: on a non-MASTER only replica confs a signed manifest lists load.
   replicaToken?: (() => Promise<string | undefined>) | undefined;
+  exclude?: ((set: string) => Promise<Set<string>>) | undefined;
   log: Logger;
   settleMs: number;
   safetyPollMs: number;
@@ -84,7 +85,8 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
     l.abort = abort;
     const u = await updateOf(loop, d, l, scan, infos, false);
     if (u?.changed) infos = await loop.table.read();
-    const groups = setGroups(scan.entries).filter((g) => !loop.isQuiesced(g.name));
+    const skip = await d.exclude?.(set.name);
+    const groups = setGroups(scan.entries).filter((g) => !loop.isQuiesced(g.name) && !skip?.has(g.name));
     result = await startAll(d.client, groups, infos, { all: changing, settleMs: d.settleMs, signal: abort.signal });
     assume(loop.table, result.started, 'STARTING');
     if (u) u.result.started = result.started;

@@ -32,6 +32,9 @@ export interface ReconcileDeps {
   safetyPollMs: number;
   // The peers' shared token (ha.agent.token-file), read when a replica is loaded.
   replicaToken?: () => Promise<string | undefined>;
+  // Groups of a MASTER's set the loop must not start now (blue/green: the standby group's nodes
+  // run only while a switch holds its lock).
+  exclude?: (set: string) => Promise<Set<string>>;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
 }

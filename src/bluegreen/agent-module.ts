@@ -8,15 +8,18 @@ import { readHealth } from '../health/status.js';
 import { healthyPrimaries, nginxTarget, pendingPath, renderUpstream } from '../nginx/index.js';
 import type { Logger } from '../util/log.js';
 import { acquireLock, LockHeld } from '../util/pidlock.js';
-import { lockPath, takeLock } from './lock.js';
+import { bluegreenSet } from './ha.js';
+import { lockPath, readJournal, takeLock } from './lock.js';
 import { recoverSwitch } from './recover.js';
 import { ensureGroupUp, type NodeAction } from './restart.js';
-import { readRoles } from './roles.js';
+import { readRoles, syncRolesMirror } from './roles.js';
 import { renderGroup } from './upstream.js';
 
 interface HealthStatus {
   enabled: boolean;
   primary?: string;
+  // The role of nginx.service-set here (blue/green acts only as MASTER).
+  role?: string | undefined;
   lastRound?: string;
   nodes?: Record<string, string>;
   actions?: NodeAction[];
@@ -54,12 +57,20 @@ export function createHealthModule(): AgentModule {
   const st: HealthStatus = { enabled: false };
 
   const tick = async (cfg: Config, log: Logger, ctx: AgentContext) => {
+    // NOTE: nodes that are programs of a service set are the HA loop's where the set is not
+    // MASTER: no checks (a stopped node would turn dead), no restarts, no render, no recovery.
+    const set = bluegreenSet(cfg);
+    st.role = set ? ctx.roleOf(set.name) : undefined;
+    if (set && st.role !== 'MASTER') return;
+    if (set && (await syncRolesMirror(cfg))) log.info({ set: set.name }, 'node-group-status.json updated from the set registry copy');
     const entries = await checkRound(cfg, undefined, stopper.signal);
     st.lastRound = new Date().toISOString();
     st.nodes = Object.fromEntries(entries.map((e) => [e.ref.name, e.health.status]));
     const primary = (await readRoles(cfg)).primary['group-name'];
     st.primary = primary;
-    if (!(await needsWork(cfg, primary))) return;
+    // A journal: a switch runs (holding the lock) or was killed half-way (recovered first, below).
+    const journal = await readJournal(cfg);
+    if (!journal && !(await needsWork(cfg, primary))) return;
     // Restarts and render only under the lock (taken only when there is work, so that a
     // supha switch is rarely refused because of the agent): a switch or render running holds
     // it, so hands off for this round.
@@ -69,6 +80,11 @@ export function createHealthModule(): AgentModule {
     });
     if (!lock) return;
     try {
+      // NOTE: never act on a half-done switch: it is finished or undone from its journal first.
+      if (lock.stale || (await readJournal(cfg))) {
+        const r = await recoverSwitch(cfg, log);
+        if (r !== 'none') log.warn({ result: r }, `a killed switch was found by the health round: ${r}`);
+      }
       const now = (await readRoles(cfg)).primary['group-name'];
       st.primary = now;
       st.actions = (await ensureGroupUp({ cfg, log, client: ctx.client }, now, { onlyDead: true })).filter((a) => a.action !== 'ok');
@@ -89,7 +105,8 @@ export function createHealthModule(): AgentModule {
       st.enabled = true;
       const log = ctx.log.child({ module: 'bluegreen' });
       const signal = AbortSignal.any([ctx.signal, stopper.signal]);
-      const lock = await takeLock(cfg, 'agent switch recovery').catch(() => undefined);
+      // With a service set the role is not known yet: the first round as MASTER recovers.
+      const lock = bluegreenSet(cfg) ? undefined : await takeLock(cfg, 'agent switch recovery').catch(() => undefined);
       if (lock) {
         try {
           const r = await recoverSwitch(cfg, log);

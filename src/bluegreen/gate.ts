@@ -30,21 +30,35 @@ export async function healthGate(cfg: Config, nodes: NodeRef[], signal?: AbortSi
   }
 }
 
+const passes = (code: number, accept: '2xx' | '2xx-3xx') => code >= 200 && code < (accept === '2xx' ? 300 : 400);
+
 // Watches the new primary's nodes directly and, with verify-url, through Nginx for the
-// verification window: any answer but 200 fails it.
-export async function verifyWindow(cfg: Config, nodes: NodeRef[], signal?: AbortSignal): Promise<number> {
+// verification window. A check fails on an answer outside verify-accept, or (with verify-header
+// and `checkHeader`) when the node named by that header is not one of `nodes`. More than
+// verify-failures failed checks fail the window. Returns the number of rounds.
+export async function verifyWindow(cfg: Config, nodes: NodeRef[], signal?: AbortSignal, opts: { checkHeader?: boolean } = {}): Promise<number> {
   const n = nginxOf(cfg);
   const sw = n.switch;
   const end = Date.now() + sw['verify-window-ms'];
-  const urls = nodes.filter((r) => !r.node.backup).map((r) => [r.name, r.node['health-check-url']] as const);
-  if (sw['verify-url']) urls.push(['through nginx', sw['verify-url']]);
+  const names = new Set(nodes.map((r) => r.name));
+  const header = opts.checkHeader ? sw['verify-header'] : undefined;
+  const urls = nodes.filter((r) => !r.node.backup).map((r) => [r.name, r.node['health-check-url'], undefined] as const);
+  const all: (readonly [string, string, string | undefined])[] = [...urls];
+  if (sw['verify-url']) all.push(['through nginx', sw['verify-url'], header]);
+  const failures: string[] = [];
   let rounds = 0;
   do {
-    const results = await Promise.all(urls.map(([, url]) => checkUrl(url, n.health['timeout-ms'], signal)));
+    const results = await Promise.all(all.map(([, url, h]) => checkUrl(url, n.health['timeout-ms'], signal, h)));
     results.forEach((r, i) => {
-      const [name, url] = urls[i]!;
-      if (r.code !== 200) throw new UserError(`${name} ${url} answered ${r.code}${r.error ? ` (${r.error})` : ''}`);
+      const [name, url, h] = all[i]!;
+      if (!passes(r.code, sw['verify-accept'])) failures.push(`${name} ${url} answered ${r.code}${r.error ? ` (${r.error})` : ''}`);
+      else if (h !== undefined && !names.has(r.header ?? ''))
+        failures.push(`${name} ${url}: ${h} is ${JSON.stringify(r.header ?? null)}, not a node of the new group`);
     });
+    if (failures.length > sw['verify-failures']) {
+      const more = failures.length > 1 ? ` (${failures.length} failed checks, verify-failures ${sw['verify-failures']})` : '';
+      throw new UserError(`${failures.at(-1)}${more}`);
+    }
     rounds++;
     if (Date.now() >= end) break;
     await sleep(Math.min(sw['check-interval-ms'], Math.max(1, end - Date.now())), undefined, { signal });

@@ -14,15 +14,27 @@ export type Lock = PidLock;
 // The pid holding the lock, when a live process holds it (0: held, pid not written yet).
 export const lockHolder = (cfg: Config): Promise<number | undefined> => holderOf(lockPath(cfg));
 
-// One switch, render or group start/stop at a time (across processes): see acquireLock. Does not
-// wait: a held lock is a UserError naming the holder. A lock whose holder died is taken over.
-export async function takeLock(cfg: Config, what: string): Promise<Lock> {
+// One switch, render or group start/stop at a time (across processes): see acquireLock. A lock
+// whose holder died is taken over (`stale` says so). Held by a live process: waits up to waitMs
+// (saying so once through `say`), then a UserError naming the holder.
+export async function takeLock(cfg: Config, what: string, opts: { waitMs?: number; say?: (line: string) => void } = {}): Promise<Lock> {
   const path = lockPath(cfg);
+  const refused = (pid: number | undefined) =>
+    new UserError(
+      `${what} refused: another switch, upstream render or nodes command is running (pid ${pid ?? '?'}, lock ${path})${opts.waitMs ? `; waited ${opts.waitMs} ms` : ''}`,
+    );
   try {
     return await acquireLock(path);
   } catch (err) {
     if (!(err instanceof LockHeld)) throw err;
-    throw new UserError(`${what} refused: another switch, upstream render or nodes command is running (pid ${err.pid ?? '?'}, lock ${path})`);
+    if (!opts.waitMs) throw refused(err.pid);
+    opts.say?.(`waiting up to ${opts.waitMs} ms for the blue/green lock (held by pid ${err.pid ?? '?'}: the agent's health round or another command)`);
+  }
+  try {
+    return await acquireLock(path, { waitMs: opts.waitMs });
+  } catch (err) {
+    if (!(err instanceof LockHeld)) throw err;
+    throw refused(err.pid);
   }
 }
 
@@ -37,6 +49,13 @@ export interface Journal {
   // Nodes of the target group that were already up before the switch (not stopped on undo).
   'was-running': string[];
   'keep-old': boolean;
+  // switch.mode when it began (a config edited meanwhile does not change how it is undone).
+  mode?: 'render-primary' | 'both-groups';
+  // Nginx's workers before the reload (render-primary): the drain waits for them to exit.
+  'old-workers'?: number[];
+  'nginx-master'?: number;
+  // When the new group passed its health gate (ms since the epoch).
+  'healthy-at'?: number;
 }
 
 export async function readJournal(cfg: Config): Promise<Journal | undefined> {

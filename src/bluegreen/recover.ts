@@ -3,6 +3,7 @@ import { listNodes } from '../health/round.js';
 import { nginxTarget, recoverInterruptedTest } from '../nginx/index.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/log.js';
+import { drainOld } from './drain.js';
 import { clearJournal, type Journal, lastSwitchPath, readJournal } from './lock.js';
 import { eachNode, type NodeCtx, stopNode } from './nodes.js';
 import { rolesFor, writeRoles } from './roles.js';
@@ -36,6 +37,7 @@ export async function recoverSwitch(cfg: Config, log: Logger, say: (line: string
   const ctx: NodeCtx = { cfg, log };
   if (j.step === 'verified') {
     say(`an interrupted switch ${j.from} -> ${j.to} had passed verification: completing it`);
+    if (!j['keep-old']) say(await drainOld(cfg, j, listNodes(cfg, j.to), j['healthy-at'] ?? Date.now()));
     await finishSwitch(ctx, j);
     return 'completed';
   }

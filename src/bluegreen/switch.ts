@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { errorMessage, UserError } from '../errors.js';
 import { listNodes, nginxOf } from '../health/round.js';
 import type { SupervisorClient } from '../supervisor/index.js';
-import { run, splitCommand } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
+import { drainOld, nginxWorkers } from './drain.js';
 import { healthGate, verifyWindow } from './gate.js';
+import { runHook, upgradeCommand } from './hooks.js';
 import { type Journal, lastSwitchPath, takeLock, writeJournal } from './lock.js';
 import { eachNode, isNodeUp, type NodeCtx, startNode, stopNode } from './nodes.js';
 import { finishSwitch, recoverSwitch, undoSwitch } from './recover.js';
-import { readRoles, swapped, writeRoles } from './roles.js';
+import { readRoles, recordVersion, swapped, writeRoles } from './roles.js';
 import { StepError, Steps, SwitchFailed } from './steps.js';
 import { renderGroup } from './upstream.js';
 
@@ -18,8 +18,12 @@ export interface SwitchOptions {
   log: Logger;
   // Lines for the person watching (stdout); the log gets its own records.
   say: (line: string) => void;
-  // Run the target group's upgrade-cmd (with its nodes stopped) before starting it.
+  // Run the target group's upgrade-cmd (with its nodes stopped) before starting it; with
+  // `version`, that is its last argument (and SUPHA_VERSION) and is recorded for the group.
   upgrade?: boolean;
+  version?: string | undefined;
+  // The group the operator wants primary: already primary (after recovery) = nothing to do.
+  to?: string | undefined;
   // Leave the old group running after the switch, for a fast `supha rollback`.
   keepOld?: boolean;
   // `rollback`: only when a previous switch is recorded and its target is still primary.
@@ -32,6 +36,8 @@ export interface SwitchReport {
   from: string;
   to: string;
   ms: number;
+  // --to named the group that was primary already: nothing was done.
+  already?: boolean;
   steps: { step: string; ms: number }[];
 }
 
@@ -39,7 +45,7 @@ export interface SwitchReport {
 // A rollback that finds an interrupted switch and rolls it back stops there (undefined).
 export async function runSwitch(cfg: Config, opts: SwitchOptions): Promise<SwitchReport | undefined> {
   const what = opts.rollback ? 'rollback' : 'switch';
-  const lock = await takeLock(cfg, what);
+  const lock = await takeLock(cfg, what, { waitMs: nginxOf(cfg).switch['lock-wait-ms'], say: opts.say });
   try {
     const recovered = await recoverSwitch(cfg, opts.log, opts.say);
     if (opts.rollback && recovered === 'rolled back') {
@@ -47,6 +53,14 @@ export async function runSwitch(cfg: Config, opts: SwitchOptions): Promise<Switc
       return undefined;
     }
     if (opts.rollback) await checkRollback(cfg);
+    if (opts.to !== undefined) {
+      const roles = await readRoles(cfg);
+      listNodes(cfg, opts.to);
+      if (roles.primary['group-name'] === opts.to) {
+        opts.say(`${opts.to} is primary already: nothing to switch`);
+        return { from: opts.to, to: opts.to, ms: 0, steps: [], already: true };
+      }
+    }
     return await switchOnce(cfg, opts);
   } finally {
     await lock.release();
@@ -74,28 +88,37 @@ async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchRepor
   const roles = await readRoles(cfg);
   const from = roles.primary['group-name'];
   const to = roles.standby['group-name'];
-  const upgradeCmd = nginx.upstream['node-group'][to]?.['upgrade-cmd'];
+  const upgradeCmd = upgradeCommand(cfg, to);
   if (opts.upgrade && !upgradeCmd) throw new UserError(`--upgrade: group ${to} has no upgrade-cmd in the config`);
   const toNodes = listNodes(cfg, to);
   const ctx: NodeCtx = opts.client ? { cfg, log: opts.log, client: opts.client } : { cfg, log: opts.log };
   const sw = nginx.switch;
+  const both = sw.mode === 'both-groups';
+  const env = { from, to, version: opts.version };
   const steps = new Steps(opts.say);
   const log = opts.log.child({ switch: `${from}->${to}` });
-  steps.line(`${opts.rollback ? 'rollback' : 'switch'}: ${from} (primary) -> ${to} (standby)`);
-  log.info({ from, to, upgrade: !!opts.upgrade }, 'switch begins');
+  steps.line(`${opts.rollback ? 'rollback' : 'switch'}: ${from} (primary) -> ${to} (standby)${both ? ', no reload (switch.mode both-groups)' : ''}`);
+  log.info({ from, to, upgrade: !!opts.upgrade, version: opts.version, mode: sw.mode }, 'switch begins');
 
-  const j: Journal = { from, to, step: 'starting', 'started-at': new Date().toISOString(), 'was-running': [], 'keep-old': !!opts.keepOld };
+  const j: Journal = { from, to, step: 'starting', 'started-at': new Date().toISOString(), 'was-running': [], 'keep-old': !!opts.keepOld, mode: sw.mode };
+  let healthyAt = Date.now();
   try {
     if (!opts.upgrade) {
       const up = await Promise.all(toNodes.map((n) => isNodeUp(ctx, n).catch(() => false)));
       j['was-running'] = toNodes.filter((_, i) => up[i]).map((n) => n.name);
     }
     await writeJournal(cfg, j);
+    if (both) {
+      // The first switch in this mode puts both groups in the upstream (one reload, once).
+      const r = await renderGroup(cfg, from, log);
+      if (r.result.changed) steps.line(`upstream ${nginx.upstream['upstream-name']} now holds both groups (reload verified by ${r.result.verifiedBy})`);
+    }
     if (opts.upgrade && upgradeCmd) {
-      await steps.step(`upgrade ${to}: stop its nodes, run ${upgradeCmd}`, async () => {
+      const shown = `${upgradeCmd}${opts.version ? ` ${opts.version}` : ''}`;
+      await steps.step(`upgrade ${to}: stop its nodes, run ${shown}`, async () => {
         await eachNode(toNodes, (n) => stopNode(ctx, n));
-        const [file, args] = splitCommand(upgradeCmd);
-        await run(file, args, { timeoutMs: 600_000, signal: opts.signal });
+        await runHook(upgradeCmd, env, opts.signal, opts.version ? [opts.version] : []);
+        if (opts.version) await recordVersion(cfg, to, opts.version);
       });
     }
     opts.signal?.throwIfAborted();
@@ -105,16 +128,26 @@ async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchRepor
     await steps.step(`health gate: ${sw['health-passes']} passes in a row per non-backup node of ${to}, within ${sw['health-deadline-ms']} ms`, () =>
       healthGate(cfg, toNodes, opts.signal),
     );
+    healthyAt = Date.now();
+    j['healthy-at'] = healthyAt;
+    const pre = sw['pre-switch-cmd'];
+    if (pre) await steps.step(`pre-switch: ${pre}`, () => runHook(pre, env, opts.signal));
     opts.signal?.throwIfAborted();
     await writeJournal(cfg, { ...j, step: 'swapped' });
     await steps.step(`swap roles: ${to} primary, ${from} standby`, () => writeRoles(cfg, swapped(roles)));
     opts.signal?.throwIfAborted();
-    await steps.step(`upstream ${nginx.upstream['upstream-name']} -> ${to}: render, nginx -t, reload, verify`, async () => {
-      const r = await renderGroup(cfg, to, log);
-      if (r.result.changed) steps.line(`  reload verified by ${r.result.verifiedBy}`);
-    });
-    await steps.step(`verify for ${sw['verify-window-ms']} ms: ${to} directly${sw['verify-url'] ? ' and through nginx' : ''}`, () =>
-      verifyWindow(cfg, toNodes, opts.signal),
+    if (!both) {
+      const old = await nginxWorkers(cfg);
+      if (old) Object.assign(j, { 'nginx-master': old.master, 'old-workers': old.pids });
+      await writeJournal(cfg, { ...j, step: 'swapped' });
+      await steps.step(`upstream ${nginx.upstream['upstream-name']} -> ${to}: render, nginx -t, reload, verify`, async () => {
+        const r = await renderGroup(cfg, to, log);
+        if (r.result.changed) steps.line(`  reload verified by ${r.result.verifiedBy}`);
+      });
+    }
+    const through = sw['verify-url'] ? ` and through nginx${!both && sw['verify-header'] ? ` (${sw['verify-header']} names a node of ${to})` : ''}` : '';
+    await steps.step(`verify for ${sw['verify-window-ms']} ms: ${to} directly${through}, ${sw['verify-failures']} failures tolerated`, () =>
+      verifyWindow(cfg, toNodes, opts.signal, { checkHeader: !both }),
     );
     await writeJournal(cfg, { ...j, step: 'verified' });
   } catch (err) {
@@ -131,16 +164,29 @@ async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchRepor
   }
 
   if (opts.keepOld) steps.line(`${from} left running (warm) for supha rollback; supha nodes stop-standby stops it`);
-  await steps.step(opts.keepOld ? 'record the switch' : `drain ${sw['drain-ms']} ms, then stop ${from}`, async () => {
-    if (!opts.keepOld) {
-      await sleep(sw['drain-ms'], undefined, { signal: opts.signal }).catch(() => {
-        throw new UserError(`${errorMessage(opts.signal?.reason)} after verification: ${to} serves; supha switch --recover stops ${from}`);
-      });
+  const drain = both
+    ? `wait until nginx sends to ${to} (at most its fail_timeout), then stop ${from}`
+    : `drain: wait for nginx's old workers to exit (at most ${sw['drain-ms']} ms), then stop ${from}`;
+  await steps.step(opts.keepOld ? 'record the switch' : drain, async () => {
+    try {
+      if (!opts.keepOld) steps.line(`  ${await drainOld(cfg, j, toNodes, healthyAt, opts.signal)}`);
+    } catch (err) {
+      throw new UserError(
+        `${opts.signal?.aborted ? errorMessage(opts.signal.reason) : errorMessage(err)} after verification: ${to} serves; supha switch --recover stops ${from}`,
+      );
     }
     await finishSwitch(ctx, j).catch((err: unknown) => {
       throw new UserError(`switched, but stopping ${from} failed: ${errorMessage(err)}`);
     });
   });
+  const post = sw['post-switch-cmd'];
+  if (post) {
+    await steps
+      .step(`post-switch: ${post}`, () => runHook(post, env, opts.signal))
+      .catch((err: unknown) => {
+        throw new UserError(`switched to ${to}, but post-switch-cmd failed: ${errorMessage(err)}`);
+      });
+  }
   const ms = Math.round(steps.elapsedMs());
   steps.line(`done: ${to} is primary (${(ms / 1000).toFixed(2)}s)`);
   return { from, to, ms, steps: steps.done };

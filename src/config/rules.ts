@@ -49,6 +49,8 @@ export function checkRules(cfg: RawConfig): Problem[] {
     }
     const verify = cfg.nginx.switch['verify-url'];
     if (verify !== undefined && !isHttpUrl(verify)) add('nginx.switch.verify-url', `expected an http(s) URL, got "${verify}"`);
+    const set = cfg.nginx['service-set'];
+    if (set !== undefined && !cfg.ha?.['service-sets'][set]) add('nginx.service-set', `"${set}" is not in ha.service-sets`);
   }
 
   if (cfg.ha) {

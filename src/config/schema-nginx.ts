@@ -64,6 +64,22 @@ export const switchSchema = z.strictObject({
   'drain-ms': z.number().int().nonnegative().default(2_000),
   'check-interval-ms': z.number().int().positive().default(500),
   'verify-url': z.string().optional(),
+  // render-primary (the seed's): the upstream holds the primary group, a switch reloads Nginx.
+  // both-groups: both groups always in the upstream (a stopped node refuses connections and
+  // Nginx's proxy_next_upstream retries them), a switch starts one group and stops the other, no reload.
+  mode: z.enum(['render-primary', 'both-groups']).default('render-primary'),
+  // How long a switch waits for the lock held by the agent's health round (or another command).
+  'lock-wait-ms': z.number().int().nonnegative().default(15_000),
+  // The verify window passes with up to this many failed checks (all URLs together).
+  'verify-failures': z.number().int().nonnegative().default(0),
+  // Which answers pass verification: 2xx, or 2xx and 3xx.
+  'verify-accept': z.enum(['2xx', '2xx-3xx']).default('2xx'),
+  // A response header naming the node that answered through verify-url: it must be a node of the new group.
+  'verify-header': z.string().min(1).optional(),
+  // Run after the health gate, before traffic moves (a smoke test): failing rolls back.
+  'pre-switch-cmd': z.string().optional(),
+  // Run after a switch completed: failing is reported (exit 1) but undoes nothing.
+  'post-switch-cmd': z.string().optional(),
 });
 
 export const nginxSchema = z.strictObject({
@@ -75,6 +91,9 @@ export const nginxSchema = z.strictObject({
   // Where a reload's verification looks last for Nginx's master pid (after `pid` in nginx -T,
   // <nginx-home>/logs/nginx.pid and the binary's --pid-path).
   'pid-file': z.string().default('/run/nginx.pid'),
+  // The service set (ha.service-sets) whose programs the nodes are: blue/green acts only where
+  // the set is MASTER, and the group roles travel with its registry.
+  'service-set': z.string().min(1).optional(),
   upstream: z.strictObject({
     'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     keepalive: z.number().int().nonnegative().default(0),

@@ -8,23 +8,28 @@ export interface CheckResult {
   // Seconds, rounded to the millisecond, as the seed's `last-response-time`.
   timeS: number;
   error?: string;
+  // The value of the header asked for (checkUrl's `header`), when the answer had it.
+  header?: string;
 }
 
 export const CODE_UNREACHABLE = 502;
 export const CODE_TIMEOUT = 504;
 
 // One GET straight to a node: no agent, `Connection: close` (an Nginx reload cannot fake a
-// failure), the whole exchange bounded by timeoutMs.
-export function checkUrl(url: string, timeoutMs: number, signal?: AbortSignal): Promise<CheckResult> {
+// failure), the whole exchange bounded by timeoutMs. `header`: a response header to report.
+export function checkUrl(url: string, timeoutMs: number, signal?: AbortSignal, header?: string): Promise<CheckResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let done = false;
+    let seen: string | undefined;
     const finish = (code: number, error?: string) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       const timeS = Math.round(performance.now() - started) / 1000;
-      resolve(error === undefined ? { code, timeS } : { code, timeS, error });
+      const r: CheckResult = error === undefined ? { code, timeS } : { code, timeS, error };
+      if (seen !== undefined) r.header = seen;
+      resolve(r);
     };
     let u: URL;
     try {
@@ -35,6 +40,8 @@ export function checkUrl(url: string, timeoutMs: number, signal?: AbortSignal): 
     }
     const mod = u.protocol === 'https:' ? https : http;
     const req = mod.request(u, { method: 'GET', agent: false, headers: { Connection: 'close', 'User-Agent': 'supha-health' }, signal }, (res) => {
+      const h = header === undefined ? undefined : res.headers[header.toLowerCase()];
+      if (h !== undefined) seen = Array.isArray(h) ? h.join(', ') : h;
       res.on('error', (e) => finish(CODE_UNREACHABLE, e.message));
       res.on('end', () => finish(res.statusCode ?? 0));
       res.resume();

@@ -65,6 +65,22 @@ describe('the blue/green lock (link-created, stale takeover)', () => {
   });
   after(async () => cleanup?.());
 
+  test('takeLock with waitMs waits for a brief holder, saying so once; a long one is refused after the wait', async () => {
+    const c = cfg();
+    const held = await takeLock(c, 'agent');
+    const said: string[] = [];
+    const waiting = takeLock(c, 'switch', { waitMs: 5_000, say: (l) => said.push(l) });
+    await waitFor('the waiter to say it waits', () => said.length === 1);
+    await held.release();
+    const got = await waiting;
+    assert.equal(got.stale, false);
+    assert.match(said[0] ?? '', new RegExp(`^waiting up to 5000 ms for the blue/green lock \\(held by pid ${process.pid}`));
+    const refused = await takeLock(c, 'switch', { waitMs: 200 }).catch((e: unknown) => e);
+    assert.ok(refused instanceof UserError);
+    assert.match(refused.message, /^switch refused: another switch, .*; waited 200 ms$/);
+    await got.release();
+  });
+
   test('concurrent takeLock calls in one process: exactly one wins', async () => {
     const c = cfg();
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => takeLock(c, 'test')));

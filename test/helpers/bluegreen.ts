@@ -59,7 +59,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const programs = Object.fromEntries(
     NODES.map((n) => {
       const s = spec(n);
-      const cmd = [process.execPath, BACKEND, ports[n], `${s.version}${n.endsWith('backup') ? '-backup' : ''}`, s.mode ?? 'ok', s.delayMs ?? 0].join(' ');
+      const cmd = [process.execPath, BACKEND, ports[n], `${s.version}${n.endsWith('backup') ? '-backup' : ''}`, s.mode ?? 'ok', s.delayMs ?? 0, n].join(' ');
       return [n, { command: cmd, stopwaitsecs: 5 }];
     }),
   );

@@ -35,7 +35,13 @@ export const VIP = `${SUBNET}.100`;
 // Two (or more) hosts in network namespaces, each with its own supervisord (programs in conf.d,
 // the set's registry, and `supha listen` as its event listener), keepalived (VRRPv3, advert_int
 // 0.1, notify_fifo, unicast) and `supha agent`. The first host has the highest priority.
-export async function startHaPair(opts: { programs: Record<string, ProgramSpec>; count?: number; intervalMs?: number }): Promise<HaPair> {
+export async function startHaPair(opts: {
+  programs: Record<string, ProgramSpec>;
+  count?: number;
+  intervalMs?: number;
+  // Changes a host's config.json before its agent starts (e.g. an nginx section).
+  configure?: (cfg: Record<string, any>, dir: string) => void;
+}): Promise<HaPair> {
   const count = opts.count ?? 2;
   const net = await createNetRig(count);
   const nodes: HaNode[] = [];
@@ -64,7 +70,7 @@ stderr_logfile=${join(dir, 'listener.log')}
       const sv = await startSupervisord({ dir, programs: opts.programs, wrap: net.wrap(host), extraConf: listener });
       const fifo = join(dir, 'ka.fifo');
       const socket = join(dir, 'state', 'agent.sock');
-      await writeJson(cfgPath, {
+      const cfg: Record<string, any> = {
         'project-name': 'ha-test',
         'state-dir': 'state',
         supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
@@ -74,7 +80,9 @@ stderr_logfile=${join(dir, 'listener.log')}
           'service-sets': { app: { 'vrrp-instance': 'VI_APP', registry: sv.registryDir, vip: VIP } },
           agent: { listen: '127.0.0.1:7373', 'reconcile-interval-ms': opts.intervalMs ?? 500 },
         },
-      });
+      };
+      opts.configure?.(cfg, dir);
+      await writeJson(cfgPath, cfg);
       const priority = 150 - i * 50;
       const node: HaNode = {
         host,

@@ -6,11 +6,16 @@ export interface Reply {
 }
 
 // One GET; `close` sends `Connection: close` on a fresh connection.
-export function get(url: string, opts: { agent?: http.Agent; close?: boolean; timeoutMs?: number } = {}): Promise<Reply> {
+export function get(url: string, opts: { agent?: http.Agent; close?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.get(
       url,
-      { agent: opts.agent ?? false, headers: opts.close === false ? {} : { Connection: 'close' }, timeout: opts.timeoutMs ?? 5_000 },
+      {
+        agent: opts.agent ?? false,
+        headers: opts.close === false ? {} : { Connection: 'close' },
+        timeout: opts.timeoutMs ?? 5_000,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

@@ -104,7 +104,8 @@ export const commands: CommandEntry[] = [
     describe: 'blue/green switch: start standby, health gate, swap, reload, verify, stop the old group',
     builder: (y) =>
       y
-        .option('upgrade', { type: 'boolean', describe: "run the standby group's upgrade-cmd first" })
+        .option('upgrade', { type: 'string', describe: "run the standby group's upgrade-cmd first; a VERSION given is its last argument" })
+        .option('to', { type: 'string', describe: 'the group that must end primary: already primary = nothing to do' })
         .option('keep-old', { type: 'boolean', describe: 'leave the old group running for a fast rollback' })
         .option('recover', { type: 'boolean', describe: 'only finish or roll back an interrupted switch' }),
     run: async (a: Args, io) => (await import('./switch.js')).switchCommand(a, io),

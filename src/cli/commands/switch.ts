@@ -1,18 +1,38 @@
 import { join } from 'node:path';
+import { askAgent, controlSocketPath } from '../../agent/index.js';
+import { bluegreenSet, requireMaster } from '../../bluegreen/ha.js';
 import { recoverSwitch, runSwitch, takeLock } from '../../bluegreen/index.js';
+import type { Config } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
 import { EXIT } from '../../errors.js';
 import { createLogger } from '../../util/log.js';
 import type { Io } from '../io.js';
 
-type Args = { config?: string | undefined; upgrade?: boolean | undefined; 'keep-old'?: boolean | undefined; recover?: boolean | undefined };
+type Args = {
+  config?: string | undefined;
+  // --upgrade alone: '' (yargs string); --upgrade VERSION: the version.
+  upgrade?: string | boolean | undefined;
+  to?: string | undefined;
+  'keep-old'?: boolean | undefined;
+  recover?: boolean | undefined;
+};
+
+// With nginx.service-set: refused (one line) unless the agent here acts as MASTER of the set.
+async function checkMaster(cfg: Config, what: string): Promise<void> {
+  const set = bluegreenSet(cfg);
+  if (!set) return;
+  const res = await askAgent(controlSocketPath(cfg), { op: 'status' }, 3_000).catch(() => undefined);
+  const role = res?.ok ? (res.status as { sets?: Record<string, { role?: string }> }).sets?.[set.name]?.role : undefined;
+  requireMaster(cfg, what, role ?? `nothing (no agent answers on ${controlSocketPath(cfg)})`);
+}
 
 // supha switch / supha rollback: steps and times on stdout, log records in <state-dir>/bluegreen.log.
 export async function switchCommand(args: Args, io: Io, rollback = false): Promise<number> {
   const cfg = await loadConfig(args.config, io.env);
   const log = createLogger({ destination: join(cfg['state-dir'], 'bluegreen.log') }).child({ module: 'switch' });
+  await checkMaster(cfg, args.recover ? 'switch --recover' : rollback ? 'rollback' : 'switch');
   if (args.recover) {
-    const lock = await takeLock(cfg, 'switch --recover');
+    const lock = await takeLock(cfg, 'switch --recover', { waitMs: cfg.nginx?.switch['lock-wait-ms'] ?? 0, say: io.out });
     try {
       const r = await recoverSwitch(cfg, log, io.out);
       io.out(r === 'none' ? 'no interrupted switch to recover' : `interrupted switch ${r}`);
@@ -28,7 +48,17 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await runSwitch(cfg, { log, say: io.out, upgrade: !!args.upgrade, keepOld: !!args['keep-old'], rollback, signal: stop.signal });
+    const version = typeof args.upgrade === 'string' && args.upgrade !== '' ? args.upgrade : undefined;
+    await runSwitch(cfg, {
+      log,
+      say: io.out,
+      upgrade: args.upgrade !== undefined && args.upgrade !== false,
+      version,
+      to: args.to,
+      keepOld: !!args['keep-old'],
+      rollback,
+      signal: stop.signal,
+    });
   } catch (err) {
     // Refusals too (lock held, nothing to roll back): every one leaves a log line with its reason.
     log.error({ err }, `${rollback ? 'rollback' : 'switch'} did not happen or failed`);

@@ -1,0 +1,71 @@
+import type { Config } from '../config/index.js';
+import { UserError } from '../errors.js';
+import { listNodes, nginxOf } from '../health/round.js';
+import { scanRegistry } from '../registry/index.js';
+import { holderOf } from '../util/pidlock.js';
+import { lockPath, readJournal } from './lock.js';
+import { readRoles } from './roles.js';
+
+// The service set whose programs the blue/green nodes are (nginx.service-set), with its registry.
+export function bluegreenSet(cfg: Config): { name: string; registry: string } | undefined {
+  const name = cfg.nginx?.['service-set'];
+  if (name === undefined) return undefined;
+  const set = cfg.ha?.['service-sets'][name];
+  if (!set) throw new UserError(`nginx.service-set: "${name}" is not in ha.service-sets`);
+  return { name, registry: set.registry };
+}
+
+// supervisord group names of `programs` as the registry defines them: `[program:x]` is group x,
+// a program listed by `[group:g]` is in g, `g:x` names g.
+async function groupsOfPrograms(registry: string, programs: string[]): Promise<Map<string, string>> {
+  const { entries } = await scanRegistry([registry]);
+  const owner = new Map(entries.filter((e) => e.kind === 'group').flatMap((g) => g.programs.map((p) => [p, g.name] as const)));
+  const out = new Map<string, string>();
+  for (const p of programs) {
+    const [g, x] = p.includes(':') ? (p.split(':', 2) as [string, string]) : [undefined, p];
+    out.set(p, g ?? owner.get(x) ?? x);
+  }
+  return out;
+}
+
+// The groups of the blue/green set that the HA loop must not start now: the standby group's
+// nodes. While a switch runs (its journal, its lock held by a live process) both groups may
+// run: nothing is excluded. A killed switch's journal counts as what its recovery will make of it.
+export async function bluegreenTarget(cfg: Config, stateDir: string = cfg['state-dir']): Promise<{ exclude: Set<string> }> {
+  const set = bluegreenSet(cfg);
+  if (!set || !cfg.nginx) return { exclude: new Set() };
+  const journal = await readJournal({ ...cfg, 'state-dir': stateDir }).catch(() => undefined);
+  let primary = (await readRoles(cfg)).primary['group-name'];
+  if (journal) {
+    if ((await holderOf(lockPath({ ...cfg, 'state-dir': stateDir }))) !== undefined) return { exclude: new Set() };
+    primary = journal.step === 'verified' ? journal.to : journal.from;
+  }
+  // Programs of the nodes outside group `notIn` (all with undefined).
+  const programs = (notIn: string | undefined) =>
+    listNodes(cfg)
+      .filter((n) => n.group !== notIn && n.node['supervisor-program'] !== undefined)
+      .map((n) => n.node['supervisor-program'] as string);
+  const standby = programs(primary);
+  const map = await groupsOfPrograms(set.registry, standby);
+  // A group shared with a primary node is never excluded.
+  const keep = new Set(
+    (
+      await groupsOfPrograms(
+        set.registry,
+        programs(undefined).filter((p) => !standby.includes(p)),
+      )
+    ).values(),
+  );
+  return { exclude: new Set([...map.values()].filter((g) => !keep.has(g))) };
+}
+
+// Refuses blue/green work on a host that is not MASTER of the nodes' set (`role`: the agent's).
+export function requireMaster(cfg: Config, what: string, role: string | undefined): void {
+  const set = bluegreenSet(cfg);
+  if (!set) return;
+  if (role !== 'MASTER') {
+    throw new UserError(
+      `${what} refused: this host is not MASTER of service set ${set.name}, whose programs the nodes of upstream ${nginxOf(cfg).upstream['upstream-name']} are (the agent says ${role ?? 'nothing'}); run it on the set's MASTER`,
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BACKEND } from '../helpers/bluegreen.js';
+import { type CliResult, SUPHA_BIN } from '../helpers/cli.js';
+import { type HaNode, type HaPair, startHaPair } from '../helpers/hapair.js';
+import { freePort, waitFor } from '../helpers/tmp.js';
+
+// supha inside a host's namespace (its loopback is where the nodes listen).
+function suphaOn(node: HaNode, args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'ip',
+      ['netns', 'exec', node.host.ns, process.execPath, SUPHA_BIN, ...args, '--config', node.cfgPath],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (err as { code?: number }).code : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+      },
+    );
+  });
+}
+
+// Blue/green nodes that are programs of the service set, on two hosts (namespaces) with real
+// supervisord, keepalived and agents.
+describe('blue/green on an HA pair (nodes are programs of the set)', { timeout: 180_000 }, () => {
+  let pair: HaPair;
+  const ports: Record<string, number> = {};
+  before(async () => {
+    for (const n of ['g1', 'g2']) ports[n] = await freePort();
+    const program = (n: string, v: string) => ({ command: `${process.execPath} ${BACKEND} ${ports[n]} ${v} ok 0 ${n}`, stopwaitsecs: 5 });
+    const node = (n: string) => ({ 'health-check-url': `http://127.0.0.1:${ports[n]}/`, 'upstream-url': `127.0.0.1:${ports[n]}`, 'supervisor-program': n });
+    pair = await startHaPair({
+      programs: { g1: program('g1', 'v1'), g2: program('g2', 'v2') },
+      configure: (cfg, dir) => {
+        cfg['runtime-dir'] = join(dir, 'runtime');
+        cfg.nginx = {
+          'nginx-test-cmd': '/bin/true',
+          'nginx-reload-cmd': '/bin/true',
+          'upstream-conf-path': join(dir, 'upstream.conf'),
+          'pid-file': join(dir, 'no-nginx.pid'),
+          'service-set': 'app',
+          upstream: {
+            'upstream-name': 'jetty',
+            'node-group': {
+              group1: { nodes: { g1: node('g1') }, 'default-group': 'primary' },
+              group2: { nodes: { g2: node('g2') }, 'default-group': 'standby' },
+            },
+          },
+          health: { 'interval-ms': 200, 'fail-threshold': 2 },
+          switch: { 'health-passes': 2, 'verify-window-ms': 300, 'drain-ms': 300, 'check-interval-ms': 100 },
+        };
+      },
+    });
+  });
+  after(async () => {
+    await pair?.destroy();
+  });
+  const n1 = () => pair.nodes[0]!;
+  const n2 = () => pair.nodes[1]!;
+  // Waits for `n` reconcile passes more on a host.
+  const passes = async (h: HaNode, n: number) => {
+    const from = (await h.agent!.status()).reconcile.passes;
+    await waitFor(`${n} reconcile passes`, async () => (await h.agent!.status()).reconcile.passes >= from + n, 20_000);
+  };
+
+  test("the MASTER's HA loop starts only the primary group's nodes; the BACKUP runs and restarts none", async () => {
+    await waitFor('node1 MASTER', async () => (await n1().agent!.status()).sets.app.role === 'MASTER');
+    await waitFor('node2 BACKUP', async () => (await n2().agent!.status()).sets.app.role === 'BACKUP');
+    await waitFor('g1 on node1', async () => (await n1().running()).includes('g1'));
+    await passes(n1(), 4);
+    assert.deepEqual(await n1().running(), ['g1']);
+    assert.deepEqual(await n2().running(), []);
+    assert.equal((await n2().agent!.status()).modules.bluegreen.role, 'BACKUP');
+    assert.doesNotMatch(n2().agent!.logs(), /restarting dead node/);
+  });
+
+  test('a switch on the BACKUP is refused with one line and changes nothing', async () => {
+    const r = await suphaOn(n2(), ['switch']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /^supha: switch refused: this host is not MASTER of service set app, [^\n]*the agent says BACKUP[^\n]*\n$/);
+    assert.deepEqual(await n2().running(), []);
+  });
+
+  test('a switch on the MASTER: the standby runs, the old group stays stopped, the roles are in the registry', async () => {
+    const r = await suphaOn(n1(), ['switch']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    await passes(n1(), 4);
+    assert.deepEqual(await n1().running(), ['g2'], 'the HA loop did not start group1 again');
+    const inSet = await readFile(join(n1().sv.registryDir, 'supha-node-group-status.conf'), 'utf8');
+    assert.equal(JSON.parse(inSet.trim().split('\n').at(-1)!.slice(2)).primary['group-name'], 'group2');
+    const seed = JSON.parse(await readFile(join(n1().dir, 'runtime', 'node-group-status.json'), 'utf8'));
+    assert.deepEqual(seed, { standby: { 'group-name': 'group1', nodes: ['g1'] }, primary: { 'group-name': 'group2', nodes: ['g2'] } });
+    assert.deepEqual(await n2().running(), []);
+  });
+});
