@@ -67,7 +67,9 @@ export function checkRules(cfg: RawConfig): Problem[] {
     if (syncing.length > 0 && cfg.ha.agent['token-file'] === undefined) {
       add('ha.agent.token-file', `required with a sync-target (peer ${syncing.map(([p]) => p).join(', ')}): it signs each pushed registry`);
     }
-    if (Object.keys(cfg.ha['service-sets']).length === 0) add('ha.service-sets', 'an ha section needs at least one service set');
+    // A blue/green-only host may use ha.agent for its agent's API; without nginx, an ha section
+    // with no set does nothing at all.
+    if (Object.keys(cfg.ha['service-sets']).length === 0 && !cfg.nginx) add('ha.service-sets', 'an ha section needs at least one service set');
     const sync = cfg.ha.sync;
     if (sync['retry-min-ms'] > sync['retry-max-ms']) add('ha.sync.retry-min-ms', `${sync['retry-min-ms']} is above retry-max-ms (${sync['retry-max-ms']})`);
     if (!isHostPort(cfg.ha.agent.listen)) add('ha.agent.listen', `expected host:port, got "${cfg.ha.agent.listen}"`);
