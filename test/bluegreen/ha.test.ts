@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { BACKEND } from '../helpers/bluegreen.js';
 import { type CliResult, SUPHA_BIN } from '../helpers/cli.js';
 import { type HaNode, type HaPair, startHaPair } from '../helpers/hapair.js';
+import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { freePort, waitFor } from '../helpers/tmp.js';
 
 // supha inside a host's namespace (its loopback is where the nodes listen).
@@ -27,20 +28,26 @@ function suphaOn(node: HaNode, args: string[]): Promise<CliResult> {
 // supervisord, keepalived and agents.
 describe('blue/green on an HA pair (nodes are programs of the set)', { timeout: 180_000 }, () => {
   let pair: HaPair;
+  const nginxes: Nginx[] = [];
   const ports: Record<string, number> = {};
   before(async () => {
     for (const n of ['g1', 'g2']) ports[n] = await freePort();
     const program = (n: string, v: string) => ({ command: `${process.execPath} ${BACKEND} ${ports[n]} ${v} ok 0 ${n}`, stopwaitsecs: 5 });
     const node = (n: string) => ({ 'health-check-url': `http://127.0.0.1:${ports[n]}/`, 'upstream-url': `127.0.0.1:${ports[n]}`, 'supervisor-program': n });
+    // A real Nginx per host (a reload is verified by new worker pids, so it must be there).
+    for (let i = 0; i < 2; i++) nginxes.push(await startNginx({ upstreamName: 'jetty', upstreamText: 'upstream jetty { server 127.0.0.1:9; }\n' }));
+    let made = 0;
     pair = await startHaPair({
       programs: { g1: program('g1', 'v1'), g2: program('g2', 'v2') },
       configure: (cfg, dir) => {
+        const ngx = nginxes[made++];
+        if (!ngx) throw new Error('one nginx per host');
         cfg['runtime-dir'] = join(dir, 'runtime');
         cfg.nginx = {
-          'nginx-test-cmd': '/bin/true',
-          'nginx-reload-cmd': '/bin/true',
-          'upstream-conf-path': join(dir, 'upstream.conf'),
-          'pid-file': join(dir, 'no-nginx.pid'),
+          'nginx-test-cmd': ngx.testCmd,
+          'nginx-reload-cmd': ngx.reloadCmd,
+          'upstream-conf-path': ngx.upstreamPath,
+          'pid-file': ngx.pidFile,
           'service-set': 'app',
           upstream: {
             'upstream-name': 'jetty',
@@ -57,6 +64,7 @@ describe('blue/green on an HA pair (nodes are programs of the set)', { timeout: 
   });
   after(async () => {
     await pair?.destroy();
+    for (const n of nginxes) await n.stop();
   });
   const n1 = () => pair.nodes[0]!;
   const n2 = () => pair.nodes[1]!;
