@@ -12,6 +12,8 @@ export interface NginxOptions {
   // Keep the upstream in DIR/conf.d/ and include `conf.d/*.conf` (Debian's layout) instead of
   // including the file by name.
   glob?: boolean;
+  // argv prefix to run nginx under, e.g. ['ip', 'netns', 'exec', NS] (it must exec).
+  wrap?: string[];
 }
 
 export interface Nginx {
@@ -71,7 +73,8 @@ http {
 `,
   );
   const base = ['-p', dir, '-e', errorLogPath, '-c', confPath];
-  const child: ChildProcess = spawn('nginx', base, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const argv = [...(opts.wrap ?? []), 'nginx', ...base];
+  const child: ChildProcess = spawn(argv[0] ?? 'nginx', argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += String(d);
