@@ -31,10 +31,13 @@ async function network(ctx: FaultContext, what: string, on: () => Promise<void>,
   const ms = ctx.rng.int(500, 2500);
   ctx.checker.excuse('double', '*', Number.POSITIVE_INFINITY);
   try {
-    await on();
+    await on().catch(async (err: unknown) => {
+      await off().catch(() => {});
+      throw err;
+    });
     await sleep(ms);
-  } finally {
     await off();
+  } finally {
     ctx.checker.excuse('double', '*', ctx.checker.now());
   }
   return `${what} for ${ms} ms`;
