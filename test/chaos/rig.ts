@@ -119,7 +119,10 @@ export async function startChaosRig(): Promise<ChaosRig> {
     for (const h of hosts) await h.nginx?.stop().catch(() => {});
     for (const h of hosts) await h.rsyncd?.stop().catch(() => {});
     for (const h of hosts) {
-      if (h.sv) process.kill(h.sv.pid, 'SIGCONT');
+      // A supervisord left stopped by a fault cut short would never end.
+      try {
+        if (h.sv) process.kill(h.sv.pid, 'SIGCONT');
+      } catch {}
       await h.sv?.stop().catch(() => {});
     }
     for (const c of cleanups.reverse()) await c().catch(() => {});
