@@ -81,9 +81,11 @@ describe('supha agent on one node', () => {
       const s = await states();
       return s.a === 'RUNNING' && s.b === 'RUNNING';
     });
-    const infos = await sv.client().getAllProcessInfo();
-    const startOf = (n: string) => infos.find((p) => p.name === n)?.start ?? 0;
-    assert.ok(startOf('a') <= startOf('b'), 'a (priority 10) starts no later than b (20)');
+    // supervisord's own log orders the spawns (its `start` stamps are whole seconds).
+    const log = await readFile(join(sv.dir, 'supervisord.log'), 'utf8');
+    const spawned = (n: string) => log.lastIndexOf(`spawned: '${n}' with pid`);
+    assert.ok(spawned('a') >= 0 && spawned('b') >= 0, 'both spawns logged');
+    assert.ok(spawned('a') < spawned('b'), 'a (priority 10) is spawned before b (20)');
     await writeFile(fifo, 'INSTANCE "VI_1" BACKUP 100\n');
     await waitFor('a and b STOPPED', async () => {
       const s = await states();
