@@ -145,7 +145,9 @@ describe('supha agent on one node', () => {
     assert.match(second.stderr, /another agent already answers on/);
     await writeFile(fifo, 'INSTANCE "VI_1" MASTER 100\n');
     await waitFor('the event seen', async () => (await agent!.status()).sets.web.desired === 'MASTER');
-    await agent.status();
+    // Two whole reconcile passes after the event: a start, had the hold been lost, would be done.
+    const passes = (await agent.status()).reconcile.passes as number;
+    await waitFor('two more reconcile passes', async () => (await agent!.status()).reconcile.passes >= passes + 2);
     assert.equal((await states()).a, 'STOPPED');
     r = await supha(['--config', cfgPath, 'check', 'web']);
     assert.equal(r.code, 0, 'held, so not acting as MASTER: healthy');
