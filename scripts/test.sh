@@ -24,6 +24,10 @@ node --test --test-concurrency=1 --test-timeout=300000 \
   --test-reporter=tap --test-reporter-destination="$tap" \
   "${files[@]}"
 tests=$?
+# A reduced chaos run: 20 faults with a fixed seed on two namespace hosts (scripts/chaos.sh).
+echo "== chaos (20 faults, seed 20261202)"
+./scripts/chaos.sh --rounds 20 --seed 20261202 | tail -15
+chaos=${PIPESTATUS[0]}
 passed=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
 failed=$(grep -E '^# fail ' "$tap" | tail -1 | awk '{print $3}')
 rm -f "$tap"
@@ -32,5 +36,6 @@ failed=${failed:-0}
 [ $lint -eq 0 ] || { echo "lint failed"; failed=$((failed + 1)); }
 [ $types -eq 0 ] || { echo "type check failed"; failed=$((failed + 1)); }
 [ $tests -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+[ "$chaos" -eq 0 ] || { echo "chaos failed"; failed=$((failed + 1)); }
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

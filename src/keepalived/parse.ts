@@ -25,7 +25,7 @@ export function parseNotifyArgs(type: string, name: string, state: string, prior
   if (!NOTIFY_STATES.includes(s)) return { ok: false, error: `unknown state "${state}" (expected one of ${NOTIFY_STATES.join(', ')})` };
   const event: NotifyEvent = { type: t, name, state: s };
   if (priority !== undefined && priority !== '') {
-    if (!/^\d{1,3}$/.test(priority)) return { ok: false, error: `priority must be a number 0-255, got "${priority}"` };
+    if (!/^\d{1,3}$/.test(priority) || Number(priority) > 255) return { ok: false, error: `priority must be a number 0-255, got "${priority}"` };
     event.priority = Number(priority);
   }
   return { ok: true, event };
@@ -60,7 +60,7 @@ export class LineSplitter {
       else if (line.length > this.maxLine) overlong++;
       else lines.push(line);
     }
-    if (this.buf.length > this.maxLine) {
+    if (this.buf.length > this.maxLine + (this.buf.endsWith('\r') ? 1 : 0)) {
       if (!this.skipping) overlong++;
       this.skipping = true;
       this.buf = '';

@@ -81,9 +81,11 @@ describe('supha agent on one node', () => {
       const s = await states();
       return s.a === 'RUNNING' && s.b === 'RUNNING';
     });
-    const infos = await sv.client().getAllProcessInfo();
-    const startOf = (n: string) => infos.find((p) => p.name === n)?.start ?? 0;
-    assert.ok(startOf('a') <= startOf('b'), 'a (priority 10) starts no later than b (20)');
+    // supervisord's own log orders the spawns (its `start` stamps are whole seconds).
+    const log = await readFile(join(sv.dir, 'supervisord.log'), 'utf8');
+    const spawned = (n: string) => log.lastIndexOf(`spawned: '${n}' with pid`);
+    assert.ok(spawned('a') >= 0 && spawned('b') >= 0, 'both spawns logged');
+    assert.ok(spawned('a') < spawned('b'), 'a (priority 10) is spawned before b (20)');
     await writeFile(fifo, 'INSTANCE "VI_1" BACKUP 100\n');
     await waitFor('a and b STOPPED', async () => {
       const s = await states();
@@ -143,7 +145,9 @@ describe('supha agent on one node', () => {
     assert.match(second.stderr, /another agent already answers on/);
     await writeFile(fifo, 'INSTANCE "VI_1" MASTER 100\n');
     await waitFor('the event seen', async () => (await agent!.status()).sets.web.desired === 'MASTER');
-    await agent.status();
+    // Two whole reconcile passes after the event: a start, had the hold been lost, would be done.
+    const passes = (await agent.status()).reconcile.passes as number;
+    await waitFor('two more reconcile passes', async () => (await agent!.status()).reconcile.passes >= passes + 2);
     assert.equal((await states()).a, 'STOPPED');
     r = await supha(['--config', cfgPath, 'check', 'web']);
     assert.equal(r.code, 0, 'held, so not acting as MASTER: healthy');

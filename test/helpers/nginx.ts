@@ -18,6 +18,8 @@ export interface NginxOptions {
   // said by `pid logs/nginx.pid;` in nginx.conf ('conf'), or built in ('builtin': the wrapper
   // passes it with -g, so nginx -T does not show it).
   home?: 'conf' | 'builtin';
+  // argv prefix to run nginx under, e.g. ['ip', 'netns', 'exec', NS] (it must exec).
+  wrap?: string[];
 }
 
 export interface Nginx {
@@ -80,7 +82,7 @@ http {
   const base = ['-p', dir, '-e', errorLogPath, '-c', confPath];
   const testCmd = `nginx ${base.join(' ')} -t`;
   const reloadCmd = `nginx ${base.join(' ')} -s reload`;
-  return spawnNginx('nginx', base, { dir, port, confPath, upstreamPath, pidFile, errorLogPath, testCmd, reloadCmd }, tmp.cleanup);
+  return spawnNginx('nginx', base, { dir, port, confPath, upstreamPath, pidFile, errorLogPath, testCmd, reloadCmd }, tmp.cleanup, opts.wrap);
 }
 
 async function startHomeNginx(opts: NginxOptions, pid: 'conf' | 'builtin', tmp: { dir: string; cleanup: () => Promise<void> }): Promise<Nginx> {
@@ -132,8 +134,9 @@ http {
 type Layout = Pick<Nginx, 'dir' | 'port' | 'confPath' | 'upstreamPath' | 'pidFile' | 'testCmd' | 'reloadCmd'> & { errorLogPath: string };
 
 // Starts `file args` (nginx in the foreground) and waits for it to write its pid file.
-async function spawnNginx(file: string, args: string[], l: Layout, cleanup: () => Promise<void>): Promise<Nginx> {
-  const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+async function spawnNginx(file: string, args: string[], l: Layout, cleanup: () => Promise<void>, wrap: readonly string[] = []): Promise<Nginx> {
+  const argv = [...wrap, file, ...args];
+  const child: ChildProcess = spawn(argv[0] ?? file, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += String(d);

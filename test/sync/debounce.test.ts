@@ -59,6 +59,9 @@ test('a failing task is reported and the runner keeps working', async () => {
   await waitFor('the second run', () => runs === 2);
   await r.stop();
   r.request();
+  // Nothing scheduled, and still nothing after the delay (0 ms) has long passed.
+  assert.equal(r.scheduled, false, 'a stopped runner schedules nothing');
+  await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(runs, 2, 'a stopped runner runs nothing');
 });
 

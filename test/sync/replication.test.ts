@@ -142,9 +142,12 @@ test('split brain: a peer that also claims MASTER gets no push until it yields',
 });
 
 test('becoming MASTER pushes in full; the old MASTER stops pushing', async () => {
+  // Written while b is still BACKUP (a BACKUP never pushes), so only the role change can carry it.
+  await writeFile(join(b.registry, 'takeover.conf'), conf('takeover'));
+  await b.module?.idle();
+  assert.equal(await exists(join(a.registry, 'takeover.conf')), false, 'a BACKUP pushed nothing');
   a.setRole('apps', 'BACKUP');
   b.setRole('apps', 'MASTER');
-  await writeFile(join(b.registry, 'takeover.conf'), conf('takeover'));
   await waitFor('takeover.conf on the old MASTER', () => exists(join(a.registry, 'takeover.conf')));
   await writeFile(join(a.registry, 'stale.conf'), conf('stale'));
   await waitFor('stale refused on the new BACKUP', () => a.module?.status().sets.apps?.rejected.some((r) => r.group === 'stale'));
