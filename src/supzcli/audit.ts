@@ -61,10 +61,10 @@ export function audit(stateDir: string, rec: Omit<AuditRecord, 'time' | 'run' | 
   const line = `${JSON.stringify({ time: new Date().toISOString(), run: RUN, ...whoAmI(env), ...rec })}\n`;
   const path = join(stateDir, 'audit.log');
   try {
-    appendFileSync(path, line, { mode: 0o640 });
+    appendFileSync(path, line, { mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(stateDir, { recursive: true, mode: 0o750 });
-    appendFileSync(path, line, { mode: 0o640 });
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    appendFileSync(path, line, { mode: 0o600 });
   }
 }

@@ -25,9 +25,9 @@ export async function migrateParked(root: string, registryDirs: readonly string[
     }
     registryOf.set(name, reg);
     const dir = storeOf(root, reg);
-    await mkdir(dir, { recursive: true, mode: 0o750 });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const to = (await exists(join(dir, name))) ? join(dir, 'versions', `${stamp()}-${name}`) : join(dir, name);
-    await mkdir(dirname(to), { recursive: true, mode: 0o750 });
+    await mkdir(dirname(to), { recursive: true, mode: 0o700 });
     if (await exists(join(root, `${name}.json`))) await moveFileDurable(join(root, `${name}.json`), `${to}.json`);
     await moveFileDurable(join(root, name), to);
   }
@@ -39,7 +39,7 @@ export async function migrateParked(root: string, registryDirs: readonly string[
       continue;
     }
     const versions = join(storeOf(root, reg), 'versions');
-    await mkdir(versions, { recursive: true, mode: 0o750 });
+    await mkdir(versions, { recursive: true, mode: 0o700 });
     await moveFileDurable(join(root, name), join(versions, `${time}-${randomBytes(3).toString('hex')}-${base}`));
   }
   return warnings;

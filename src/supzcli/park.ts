@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorMessage, UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -15,6 +15,8 @@ export interface ParkNote {
   time: string;
   user: string;
   groups: string[];
+  // The conf's mode in the registry, given back when it returns (parked, it is the owner's only).
+  mode?: number;
 }
 
 // The folder of one registry's parked confs.
@@ -40,11 +42,13 @@ export async function storeDirs(root: string): Promise<string[]> {
 // same registry and name is kept as a version first (dropped only when it is the same bytes).
 export async function park(file: string, root: string, note: Omit<ParkNote, 'from' | 'time'>): Promise<string> {
   const dir = storeOf(root, dirname(file));
-  await mkdir(dir, { recursive: true, mode: 0o750 });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const to = join(dir, basename(file));
   await keepVersion(to, file);
-  await writeJsonAtomic(`${to}.json`, { from: file, time: new Date().toISOString(), ...note } satisfies ParkNote);
+  const mode = (await stat(file)).mode & 0o777;
+  await writeJsonAtomic(`${to}.json`, { from: file, time: new Date().toISOString(), ...note, mode } satisfies ParkNote);
   await moveFileDurable(file, to);
+  await chmod(to, mode & 0o700);
   return to;
 }
 
@@ -55,9 +59,14 @@ export async function unpark(parked: string, registryDirs: readonly string[]): P
     throw new UserError(`${parked} came from ${dirname(to)}, which is no longer a registry in the config; move it back by hand`);
   }
   if (await exists(to)) throw new UserError(`${to} already exists; not overwriting it with the parked ${parked}`);
+  const noted = await readFile(`${parked}.json`, 'utf8').then(
+    (t) => (JSON.parse(t) as Partial<ParkNote>).mode,
+    () => undefined,
+  );
   await moveFileDurable(parked, to).catch((err: unknown) => {
     throw new UserError(`${parked} could not be moved back to ${to}: ${errorMessage(err)}`, undefined, { cause: err });
   });
+  await chmod(to, typeof noted === 'number' ? noted & 0o777 : 0o644).catch(() => {});
   await unlink(`${parked}.json`).catch(() => {});
   return to;
 }
@@ -74,7 +83,7 @@ export async function keepVersion(parked: string, current: string): Promise<stri
     return undefined;
   }
   const versions = join(dirname(parked), 'versions');
-  await mkdir(versions, { recursive: true, mode: 0o750 });
+  await mkdir(versions, { recursive: true, mode: 0o700 });
   const stamp = `${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(3).toString('hex')}`;
   const to = join(versions, `${stamp}-${basename(parked)}`);
   if (await exists(`${parked}.json`)) await moveFileDurable(`${parked}.json`, `${to}.json`);

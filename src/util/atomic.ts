@@ -6,7 +6,8 @@ import { basename, dirname, join } from 'node:path';
 // same folder, fsync, rename, fsync of the folder.
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  // Folders supha creates are the owner's only (state, parked confs, journals): 0700.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(path)}.${randomUUID()}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {

@@ -66,7 +66,7 @@ export class LockHeld extends Error {
 // empty and old) is replaced (see takeOver). Waits up to waitMs, then LockHeld.
 export async function acquireLock(path: string, opts: { waitMs?: number } = {}): Promise<PidLock> {
   const token = `${process.pid} ${(await bootId()) || '-'} ${randomBytes(6).toString('hex')}\n`;
-  await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
     throw fsError(dirname(path), err);
   });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
