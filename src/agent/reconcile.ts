@@ -70,6 +70,7 @@ export class Reconciler {
         rescan: true,
         update: true,
         known: new Set(),
+        replica: undefined,
         missingKey: '',
         problemsKey: '',
         rejectedKey: '',
