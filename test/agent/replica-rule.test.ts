@@ -10,7 +10,8 @@ import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
 // The loop's replica rule (issue 10): with a shared token a non-MASTER loads only confs a
 // verified manifest lists. A node that starts UNKNOWN refuses its own unsigned confs, and loads
-// them once it is MASTER; back to BACKUP, a new unsigned conf is refused again.
+// them once it is MASTER. (A BACKUP refusing a new unsigned conf: test/sync/netns.test.ts; with no
+// peers the agent sees a new conf only at its safety poll.)
 describe('the replica rule follows the role', { timeout: 120_000 }, () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sv: Supervisord;
@@ -54,15 +55,12 @@ describe('the replica rule follows the role', { timeout: 120_000 }, () => {
     await tmp?.cleanup();
   });
 
-  test('UNKNOWN refuses an unsigned conf; MASTER loads and starts it; BACKUP refuses a new one', async () => {
+  test('UNKNOWN refuses an unsigned conf; MASTER loads and starts it; BACKUP stops it', async () => {
     await waitFor('a1 refused while UNKNOWN', async () => (await refused()).includes('a1.conf'), 15_000);
     assert.ok(!('a1' in (await states())), 'a1 not loaded while UNKNOWN');
     await notify('MASTER');
     await waitFor('a1 RUNNING once MASTER', async () => (await states()).a1 === 'RUNNING', 15_000, 50);
     await notify('BACKUP');
     await waitFor('a1 STOPPED on BACKUP', async () => (await states()).a1 === 'STOPPED', 15_000, 50);
-    await writeFile(join(reg(), 'r1.conf'), programConf('r1', { command: '/bin/sleep 100000' }));
-    await waitFor('r1 refused on BACKUP', async () => (await refused()).includes('r1.conf'), 15_000);
-    assert.ok(!('r1' in (await states())), 'r1 not loaded on BACKUP');
   });
 });
