@@ -1,9 +1,8 @@
-import { basename } from 'node:path';
-import { type ApplyResult, type ConvergeResult, type Rejected, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
+import { type ApplyResult, type ConvergeResult, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
 import { type RegistryScan, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import type { SerialRunner } from '../sync/debounce.js';
-import { verifyReplica } from '../sync/manifest.js';
+import { unverifiedConfs } from '../sync/replica.js';
 import type { Logger } from '../util/log.js';
 import type { Role } from './module.js';
 import type { SetState } from './sets.js';
@@ -24,6 +23,10 @@ export interface SetLoop {
   update: boolean;
   // The set's groups at its last update (a group that left the registry is removed).
   known: Set<string>;
+  // Whether the last update applied the replica rule (a non-MASTER's): when the role crosses
+  // MASTER the update runs again, so a promoted node loads its own confs and a demoted one
+  // drops what no manifest lists.
+  replica: boolean | undefined;
   missingKey: string;
   problemsKey: string;
   rejectedKey: string;
@@ -68,8 +71,9 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
   const scan = await scanOf(d, l);
   const changing = c.role !== set.acted;
   if (c.held || c.role === 'UNKNOWN') {
-    // Held or UNKNOWN: a registry change is still loaded (nothing started, nothing stopped).
-    if (l.update) await updateOf(loop, d, l, scan, await loop.table.get(), true);
+    // Held or UNKNOWN: a registry change is still loaded (nothing started, nothing stopped); a held
+    // MASTER loads its own confs, UNKNOWN and a held non-MASTER only what a manifest lists.
+    await updateOf(loop, d, l, scan, await loop.table.get(), c.role !== 'MASTER');
     if (c.held && changing && l.heldLogged !== c.role) {
       l.heldLogged = c.role;
       loop.transition(set, c.trigger, c.role, c.why, c.t0, NONE, true);
@@ -119,8 +123,9 @@ async function scanOf(d: Deps, l: SetLoop): Promise<RegistryScan> {
   return scan;
 }
 
-// update() for the set's groups when its registry changed, or a group is missing from
-// supervisord (once per missing list). Returns what it did, or undefined when it did not run.
+// update() for the set's groups when its registry changed, the replica rule changed (the role
+// crossed MASTER), or a group is missing from supervisord (once per missing list). Returns what
+// it did, or undefined when it did not run.
 async function updateOf(
   loop: Loop,
   d: Deps,
@@ -136,9 +141,9 @@ async function updateOf(
     .join(',');
   const again = missing !== '' && missing !== l.missingKey;
   l.missingKey = missing;
-  if (!l.update && !again) return undefined;
+  if (!l.update && !again && l.replica === replica) return undefined;
   const token = replica ? await d.replicaToken?.() : undefined;
-  const unsigned = token === undefined ? [] : await unverified(l.set.registry, scan, token);
+  const unsigned = token === undefined ? [] : await unverifiedConfs(l.set.registry, scan, token);
   const rejected = [...rejectedOf(scan), ...unsigned];
   const rkey = JSON.stringify(rejected);
   if (rkey !== l.rejectedKey) for (const r of rejected) d.log.error({ set: l.set.name, file: r.file, group: r.group }, `registry conf refused: ${r.reason}`);
@@ -152,6 +157,7 @@ async function updateOf(
     throw err;
   }
   l.update = false;
+  l.replica = replica;
   l.known = new Set(setGroups(scan.entries).map((g) => g.name));
   l.lastApply = u;
   for (const p of u.problems) d.log.warn({ set: l.set.name }, `update: ${p}`);
@@ -161,20 +167,6 @@ async function updateOf(
     d.log.info({ set: l.set.name, added: u.added, changed: u.changed, removed: u.removed }, 'supervisord updated from registry');
   }
   return { result: u, changed };
-}
-
-// Replica confs no manifest signed with the shared token lists: write access to the rsync module
-// (or a hand edit on the BACKUP) is not enough to make this node load a program.
-async function unverified(registry: string, scan: RegistryScan, token: string): Promise<Rejected[]> {
-  const { verified, problem } = await verifyReplica(registry, token);
-  return scan.entries
-    .filter((e) => !verified.has(basename(e.file)))
-    .map((e) => ({
-      file: basename(e.file),
-      group: e.name,
-      program: e.programs.join(',') || e.name,
-      reason: `not in a manifest that verifies with the shared token: not loaded (${problem ?? 'changed here, or not sent by a peer'})`,
-    }));
 }
 
 function emptyApply(): ApplyResult {

@@ -73,6 +73,7 @@ export class Reconciler {
         rescan: true,
         update: true,
         known: new Set(),
+        replica: undefined,
         missingKey: '',
         problemsKey: '',
         rejectedKey: '',

@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { setGroups, startAll, stopAll, updateSet } from '../../src/ha/index.js';
 import { scanRegistry } from '../../src/registry/index.js';
 import { SyncModule } from '../../src/sync/index.js';
+import { unverifiedConfs } from '../../src/sync/replica.js';
 import { silentLogger } from '../../src/util/log.js';
 import { type Rsyncd, startRsyncd } from './rsyncd.js';
 import { type Supervisord, startSupervisord } from './supervisord.js';
@@ -107,12 +108,15 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
         roleOf: (s) => roles.get(s) ?? 'UNKNOWN',
         onRoleChange: (l) => listeners.push(l),
         // NOTE: what the agent's reconcile loop does with a registry change, with the role the
-        // test sets (these tests are about replication; test/agent tests the loop itself).
+        // test sets (these tests are about replication; test/agent tests the loop itself). A
+        // non-MASTER refuses what no verified manifest lists, by the loop's own rule.
         registryChanged: async () => {
           const scan = await scanRegistry([registry]);
-          const result = await updateSet(client, scan, known);
+          const master = roles.get(set) === 'MASTER';
+          const refused = master ? [] : await unverifiedConfs(registry, scan, TOKEN);
+          const result = await updateSet(client, scan, known, refused);
           known = new Set(setGroups(scan.entries).map((g) => g.name));
-          if (roles.get(set) === 'MASTER') {
+          if (master) {
             const fresh = new Set([...result.added, ...result.changed]);
             const todo = setGroups(scan.entries).filter((g) => fresh.has(g.name));
             result.started = (await startAll(client, todo, await client.getAllProcessInfo(), { all: false, settleMs: 30_000 })).started;
