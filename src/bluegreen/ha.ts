@@ -29,22 +29,27 @@ async function groupsOfPrograms(registry: string, programs: string[]): Promise<M
 }
 
 // The groups of the blue/green set that the HA loop must not start now: the standby group's
-// nodes. While a switch runs (its journal, its lock held by a live process) both groups may
-// run: nothing is excluded. A killed switch's journal counts as what its recovery will make of it.
+// nodes. While a switch runs (its journal, its lock held by a live process) the switch alone
+// starts and stops the nodes: every node group is left to it. A killed switch's journal counts as
+// what its recovery will make of it.
 export async function bluegreenTarget(cfg: Config, stateDir: string = cfg['state-dir']): Promise<{ exclude: Set<string> }> {
   const set = bluegreenSet(cfg);
   if (!set || !cfg.nginx) return { exclude: new Set() };
   const journal = await readJournal({ ...cfg, 'state-dir': stateDir }).catch(() => undefined);
   let primary = (await readRoles(cfg)).primary['group-name'];
-  if (journal) {
-    if ((await holderOf(lockPath({ ...cfg, 'state-dir': stateDir }))) !== undefined) return { exclude: new Set() };
-    primary = journal.step === 'verified' ? journal.to : journal.from;
-  }
   // Programs of the nodes outside group `notIn` (all with undefined).
   const programs = (notIn: string | undefined) =>
     listNodes(cfg)
       .filter((n) => n.group !== notIn && n.node['supervisor-program'] !== undefined)
       .map((n) => n.node['supervisor-program'] as string);
+  if (journal) {
+    // A live switch starts and stops the nodes of both groups itself: the loop repairs none of
+    // them meanwhile (it would restart the old group the switch has just stopped).
+    if ((await holderOf(lockPath({ ...cfg, 'state-dir': stateDir }))) !== undefined) {
+      return { exclude: new Set((await groupsOfPrograms(set.registry, programs(undefined))).values()) };
+    }
+    primary = journal.step === 'verified' ? journal.to : journal.from;
+  }
   const standby = programs(primary);
   const map = await groupsOfPrograms(set.registry, standby);
   // A group shared with a primary node is never excluded.
