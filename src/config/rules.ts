@@ -78,7 +78,7 @@ export function checkRules(cfg: RawConfig): Problem[] {
     const plain = new Set(cfg.supervisor['registry-dirs'].map((d) => normalize(`${d}/`)));
     for (const [s, set] of Object.entries(cfg.ha['service-sets'])) {
       // The name is a folder on every peer (<sync-target>/<set>/).
-      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s) || s.includes('..')) {
+      if (!/^[\p{L}\p{N}_][\p{L}\p{N}_.-]*$/u.test(s) || s.includes('..')) {
         add(`ha.service-sets.${s}`, `set name must be letters, digits, "_", "-" or "." without "..", got "${s}"`);
       }
       const reg = normalize(`${set.registry}/`);

@@ -23,6 +23,8 @@ async function checkAll(texts: string[]): Promise<{ code: number; stdout: string
           try {
             const path = join(tmp.dir, 'config.json');
             await writeFile(path, text);
+            // The base config's token file (config check refuses one that is missing or open).
+            await writeFile(join(tmp.dir, 'agent.token'), 'hostile-token\n', { mode: 0o600 });
             const before = await snapshot(tmp.dir);
             const r = await supha(['--config', path, 'config', 'check'], { SUPHA_CONFIG: '' });
             return { ...r, changed: (await snapshot(tmp.dir)) !== before };

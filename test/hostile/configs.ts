@@ -10,7 +10,7 @@ export function baseConfig(): Record<string, any> {
   return {
     'project-name': 'hostile',
     'state-dir': 'state',
-    supervisor: { 'server-url': 'unix:///tmp/hostile-none.sock', 'registry-dirs': ['/tmp/hostile-none'] },
+    supervisor: { 'server-url': 'unix:///tmp/hostile-none.sock', 'registry-dirs': ['/tmp/hostile-none/conf.d'] },
     nginx: {
       'nginx-home': '/usr',
       'nginx-reload-cmd': 'nginx -s reload',
@@ -28,7 +28,7 @@ export function baseConfig(): Record<string, any> {
       'node-name': 'n1',
       'service-sets': { app: { 'vrrp-instance': 'VI_1', registry: '/tmp/hostile-none', vip: '198.18.0.100' } },
       peers: { n2: { 'agent-url': 'http://198.18.0.12:7373', 'sync-target': 'rsync://198.18.0.12/supha' } },
-      agent: { listen: '127.0.0.1:7373' },
+      agent: { listen: '127.0.0.1:7373', 'token-file': 'agent.token' },
     },
   };
 }

@@ -35,7 +35,7 @@ export async function startHostileHost(): Promise<HostileHost> {
   const cfgPath = await writeJson(join(tmp.dir, 'config.json'), {
     'project-name': 'hostile',
     'state-dir': 'state',
-    supervisor: { 'server-url': sv.url, 'registry-dirs': [reg] },
+    supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
     ha: {
       'node-name': 'h1',
       keepalived: { 'notify-fifo': fifo, 'pid-file': join(tmp.dir, 'keepalived.pid') },

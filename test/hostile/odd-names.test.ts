@@ -44,6 +44,8 @@ test('odd names (.., /, newline, ;, }, quote, space, empty) as set, node, group 
   const tmp = await tempDir('supha-odd-');
   const accepted: string[] = [];
   try {
+    // The token the base config names: each refusal below is for the name, not a missing file.
+    await writeFile(join(tmp.dir, 'agent.token'), 'odd-token\n', { mode: 0o600 });
     for (const [place, put] of PLACES) {
       for (const name of ODD_NAMES) {
         const c = baseConfig();
@@ -68,6 +70,7 @@ test('unicode names are fine where they cannot escape (a set named 日志)', asy
     c.ha['service-sets'] = { 日志: c.ha['service-sets'].app };
     const path = join(tmp.dir, 'config.json');
     await writeFile(path, JSON.stringify(c));
+    await writeFile(join(tmp.dir, 'agent.token'), 'odd-token\n', { mode: 0o600 });
     const r = await supha(['--config', path, 'config', 'check']);
     assert.equal(r.code, 0, r.stderr);
   } finally {
