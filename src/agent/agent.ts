@@ -1,32 +1,27 @@
-import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
+import { Alerter } from '../alert/index.js';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
 import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
+import { Metrics } from '../metrics/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
 import { askAgent } from './control-client.js';
 import { handleControl } from './handlers.js';
-import { startHttpServer } from './http.js';
-import { renderMetrics } from './metrics.js';
+import { readToken, startHttpServer } from './http/index.js';
+import { StateGauges } from './metrics.js';
 import type { AgentContext, AgentModule, Role } from './module.js';
 import { MODULES } from './modules.js';
 import { controlSocketPath, tokenFilePath } from './paths.js';
 import type { ProcessEvent } from './protocol.js';
 import { Reconciler } from './reconcile.js';
 import { type SetState, setsFromConfig, type Transition } from './sets.js';
-
-async function readToken(path: string): Promise<string> {
-  const token = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UserError(`ha.agent.token-file ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
-  });
-  if (token.trim() === '') throw new UserError(`ha.agent.token-file ${path}: empty`);
-  return token.trim();
-}
+import { blueGreenView, ProgramsSource } from './status-sources.js';
+import { buildStatus, type StatusView } from './status-view.js';
 
 // `supha agent`: FIFO reader and control socket in, one reconcile loop, HTTP API, and the
 // modules (replication, health checks) that run inside it.
@@ -40,6 +35,10 @@ export class Agent {
   readonly modules: AgentModule[] = [];
   readonly startedAt = new Date().toISOString();
   eventsIn = 0;
+  readonly metrics = new Metrics();
+  readonly alerter: Alerter;
+  private readonly gauges = new StateGauges(this.metrics.registry);
+  private readonly programs: ProgramsSource;
   private readonly abort = new AbortController();
   private readonly listeners: ((set: string, role: Role, previous: Role) => void)[] = [];
   private fifo: FifoReader | undefined;
@@ -57,6 +56,14 @@ export class Agent {
     this.node = ha['node-name'] ?? hostname();
     this.sets = setsFromConfig(cfg);
     this.holds = new HoldStore(cfg['state-dir']);
+    this.programs = new ProgramsSource(client, this.sets);
+    this.alerter = new Alerter({
+      argv: ha['alert-command'],
+      timeoutMs: ha['alert-timeout-ms'],
+      node: this.node,
+      project: cfg['project-name'],
+      log: log.child({ module: 'alert' }),
+    });
     this.reconciler = new Reconciler({
       client,
       log: log.child({ module: 'reconcile' }),
@@ -65,6 +72,7 @@ export class Agent {
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
       settleMs: cfg.supervisor['wait-timeout-ms'],
+      onPass: (ms, ok) => this.metrics.reconcilePass(ms, ok),
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {
@@ -80,6 +88,8 @@ export class Agent {
         const line = `transition ${t.set}: ${t.from} -> ${t.to} (${t.why}; ${t.trigger}) ${t.outcome}: started ${t.started}, stopped ${t.stopped} in ${t.ms} ms`;
         if (t.outcome === 'failed') this.log.error({ transition: t }, line);
         else this.log.info({ transition: t }, line);
+        this.metrics.transition(t.set, t.from, t.to, t.outcome, t.ms);
+        this.alerter.send({ kind: 'transition', summary: line, transition: t });
       },
     });
   }
@@ -95,6 +105,7 @@ export class Agent {
   // An event from the FIFO or `supha notify`: records the desired role of the matching set.
   notify(ev: NotifyEvent, source: string): boolean {
     this.eventsIn++;
+    this.metrics.keepalivedEvent(source);
     const sets = [...this.sets.values()].filter((s) => s.instance === ev.name);
     if (sets.length === 0) {
       this.log.debug({ event: ev, source }, 'event for an instance no set follows, ignored');
@@ -132,8 +143,18 @@ export class Agent {
     const token = tokenFile === undefined ? undefined : await readToken(tokenFile);
     this.http = await startHttpServer(
       ha.agent.listen,
+      ha.agent.http,
       token,
-      { node: this.node, status: () => this.status(), metrics: () => renderMetrics(this), roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined) },
+      {
+        node: this.node,
+        status: () => this.status(),
+        metrics: async () => {
+          this.gauges.setFrom(await this.status());
+          return { contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() };
+        },
+        roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined),
+        control: (req) => handleControl(this, req),
+      },
       this.log.child({ module: 'http' }),
     ).catch((err: NodeJS.ErrnoException) => {
       throw new UserError(`ha.agent.listen ${ha.agent.listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message)}`);
@@ -150,6 +171,8 @@ export class Agent {
       signal: this.abort.signal,
       roleOf: (s) => this.roleOf(s),
       onRoleChange: (l) => this.listeners.push(l),
+      alert: this.alerter.send,
+      metrics: this.metrics,
     };
     for (const entry of MODULES.filter((m) => m.enabled(this.cfg))) {
       const mod = await entry.load(this.cfg);
@@ -169,21 +192,26 @@ export class Agent {
     this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
     await this.reconciler.idle();
+    await this.alerter.idle();
     this.log.info('agent stopped');
   }
 
-  status(): Record<string, unknown> {
+  // The agent's picture for /status, the page, `supha status` and the metrics (src/agent/status-view.ts).
+  async status(): Promise<StatusView> {
     const r = this.reconciler;
-    return {
+    const [programs, bluegreen] = await Promise.all([this.programs.get(), blueGreenView(this.cfg)]);
+    return buildStatus({
       node: this.node,
       startedAt: this.startedAt,
       keepalived: r.keepalived,
       holds: this.holds.all(),
-      sets: Object.fromEntries([...this.sets.values()].map((s) => [s.name, { ...s, role: s.acted }])),
+      sets: this.sets.values(),
       reconcile: { passes: r.passes, lastPassMs: Math.round(r.lastPassMs * 10) / 10, lastError: r.lastError, eventsIn: this.eventsIn },
-      transitions: this.transitions.slice(-20),
-      processEvents: [...this.processEvents.values()].slice(-20),
+      transitions: this.transitions,
+      processEvents: [...this.processEvents.values()],
       modules: Object.fromEntries(this.modules.map((m) => [m.name, m.status()])),
-    };
+      programs,
+      bluegreen,
+    });
   }
 }

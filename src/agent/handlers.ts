@@ -27,7 +27,7 @@ export async function handleControl(agent: Agent, req: ControlRequest): Promise<
     case 'check':
       return check(agent, req.set);
     case 'status':
-      return { ok: true, status: agent.status() };
+      return { ok: true, status: await agent.status() };
     case 'quiesce': {
       if (!Array.isArray(req.groups) || typeof req.ms !== 'number' || req.ms < 0 || req.ms > 600_000)
         return { ok: false, error: 'quiesce: groups[] and ms (0..600000) expected' };
@@ -43,6 +43,8 @@ export async function handleControl(agent: Agent, req: ControlRequest): Promise<
       for (const ev of req.events) {
         agent.processEvents.set(`${ev.group}:${ev.name}`, ev);
         if (ev.state === 'FATAL' || ev.from === 'FATAL') fatal = true;
+        if (ev.state === 'FATAL')
+          agent.alerter.send({ kind: 'program-fatal', summary: `program ${ev.group}:${ev.name} is FATAL (was ${ev.from})`, program: ev });
       }
       if (fatal) void agent.reconciler.kick('supervisord-event');
       return { ok: true };

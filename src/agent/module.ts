@@ -1,4 +1,6 @@
+import type { AlertFn } from '../alert/index.js';
 import type { Config } from '../config/index.js';
+import type { MetricsRecorder } from '../metrics/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
 
@@ -16,6 +18,10 @@ export interface AgentContext {
   roleOf(set: string): Role;
   // Called after the agent has acted on a role change of a set (e.g. became MASTER).
   onRoleChange(listener: (set: string, role: Role, previous: Role) => void): void;
+  // Hands an event to ha.alert-command (never waits).
+  alert?: AlertFn;
+  // Counters and histograms of /metrics.
+  metrics?: MetricsRecorder;
 }
 
 // A part of the agent: started once, stopped on shutdown, shows itself in /status.

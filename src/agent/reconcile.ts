@@ -16,6 +16,8 @@ export interface ReconcileDeps {
   pidFile: string;
   // How long a start may take to settle (supervisor.wait-timeout-ms).
   settleMs: number;
+  // After each pass: its duration and whether it failed (metrics).
+  onPass?: (ms: number, ok: boolean) => void;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
 }
@@ -87,15 +89,18 @@ export class Reconciler {
       const trigger = [...this.triggers].join(',') || 'kick';
       this.triggers.clear();
       const t0 = performance.now();
+      let ok = true;
       try {
         await this.pass(trigger);
         this.lastError = undefined;
       } catch (err) {
+        ok = false;
         this.lastError = (err as Error).message;
         this.d.log.error({ err, trigger }, 'reconcile pass failed');
       }
       this.passes++;
       this.lastPassMs = performance.now() - t0;
+      this.d.onPass?.(this.lastPassMs, ok);
     } while (this.again);
   }
 

@@ -43,7 +43,15 @@ export const CONFIG_KEYS: KeyTree = {
     'service-sets': { '*': { 'vrrp-instance': true, registry: true, vip: true } },
     peers: { '*': { 'agent-url': true, 'sync-target': true, 'ssh-options': true, 'password-file': true } },
     sync: { 'debounce-ms': true, 'retry-min-ms': true, 'retry-max-ms': true, 'timeout-ms': true, 'role-check-timeout-ms': true },
-    agent: { listen: true, 'token-file': true, 'control-socket': true, 'reconcile-interval-ms': true },
+    agent: {
+      listen: true,
+      'token-file': true,
+      'control-socket': true,
+      'reconcile-interval-ms': true,
+      http: { 'header-timeout-ms': true, 'request-timeout-ms': true, 'max-connections': true, 'max-body-bytes': true },
+    },
+    'alert-command': true,
+    'alert-timeout-ms': true,
   },
   supzcli: { 'refuse-verbs': true },
 };

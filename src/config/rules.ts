@@ -57,6 +57,8 @@ export function checkRules(cfg: RawConfig): Problem[] {
       }
     }
     if (!isHostPort(cfg.ha.agent.listen)) add('ha.agent.listen', `expected host:port, got "${cfg.ha.agent.listen}"`);
+    else if (!isLoopback(cfg.ha.agent.listen) && cfg.ha.agent['token-file'] === undefined)
+      add('ha.agent.listen', `"${cfg.ha.agent.listen}" is not a loopback address: set ha.agent.token-file too (the API can hold sets)`);
     const instances = new Map<string, string>();
     for (const [s, set] of Object.entries(cfg.ha['service-sets'])) {
       const other = instances.get(set['vrrp-instance']);
@@ -80,6 +82,11 @@ function isHttpUrl(s: string): boolean {
 function isHostPort(s: string): boolean {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(s);
   return m !== null && Number(m[2]) > 0 && Number(m[2]) < 65536;
+}
+
+function isLoopback(hostPort: string): boolean {
+  const host = hostPort.slice(0, hostPort.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function isIp(s: string): boolean {

@@ -50,7 +50,7 @@ describe('supha agent on one node', () => {
     await sv.client().startProcess('outsider');
     fakeKa = spawn('/bin/sleep', ['1000'], { stdio: 'ignore' });
     await writeFile(join(sv.dir, 'ka.pid'), `${fakeKa.pid}\n`);
-    await writeFile(join(sv.dir, 'token'), `${token}\n`);
+    await writeFile(join(sv.dir, 'token'), `${token}\n`, { mode: 0o600 });
     port = await freePort();
     sock = join(sv.dir, 'state', 'agent.sock');
     fifo = join(sv.dir, 'run', 'ka.fifo');
