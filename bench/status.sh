@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Wall time of `supha status` beside `supervisorctl status` on the same real supervisord
-# (20 programs, 10 running): medians of N runs each, and their ratio.
+# Wall time of `supha status` beside `supzcli status`, `supervisorctl status` and an empty node
+# script (the start-up floor), on the same real supervisord (20 programs, 10 running), the runs
+# interleaved: medians of N runs each, and the ratios. The config has a service set and no agent
+# runs (supha status asks the control socket too, and says it does not answer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-21}
@@ -17,19 +19,24 @@ supervisord -n -c "$DIR/supervisord.conf" >/dev/null 2>&1 &
 SVPID=$!
 for _ in $(seq 50); do [ -S "$DIR/supervisor.sock" ] && break; sleep 0.1; done
 sleep 1
-echo "{\"project-name\":\"bench\",\"supervisor\":{\"server-url\":\"unix://$DIR/supervisor.sock\"}}" > "$DIR/config.json"
+echo "{\"project-name\":\"bench\",\"state-dir\":\"$DIR/state\",\"supervisor\":{\"server-url\":\"unix://$DIR/supervisor.sock\",\"registry-dirs\":[\"$DIR/conf.d\"]},\"ha\":{\"service-sets\":{\"app\":{\"vrrp-instance\":\"VI_1\",\"registry\":\"$DIR/conf.d\"}}}}" > "$DIR/config.json"
+: > "$DIR/empty.mjs"
 
-median_ms() { # command... -> median wall ms over N runs
-  local -a t=()
-  for _ in $(seq "$N"); do
-    local s e
-    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
-    t+=($(((e - s) / 1000)))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
-}
-ours=$(median_ms node dist/src/cli/supha.js status --config "$DIR/config.json")
-theirs=$(median_ms supervisorctl -c "$DIR/supervisord.conf" status)
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(((e - s) / 1000)); }
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
+a=() b=() c=() d=()
+for _ in $(seq "$N"); do
+  a+=("$(ms node dist/src/cli/supha.js status --config "$DIR/config.json")")
+  b+=("$(ms node dist/src/cli/supzcli.js --config "$DIR/config.json" status)")
+  c+=("$(ms supervisorctl -c "$DIR/supervisord.conf" status)")
+  d+=("$(ms node "$DIR/empty.mjs")")
+done
+ours=$(printf '%s\n' "${a[@]}" | median)
+supz=$(printf '%s\n' "${b[@]}" | median)
+theirs=$(printf '%s\n' "${c[@]}" | median)
+floor=$(printf '%s\n' "${d[@]}" | median)
 echo "supha status:         median ${ours} ms (N=$N)"
+echo "supzcli status:       median ${supz} ms (N=$N)"
 echo "supervisorctl status: median ${theirs} ms (N=$N)"
-awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "ratio supha/supervisorctl: %.2f\n", a/b}'
+echo "node, empty module:   median ${floor} ms (N=$N)"
+awk -v a="$ours" -v b="$theirs" -v s="$supz" -v f="$floor" 'BEGIN {printf "ratio supha/supervisorctl: %.2f (goal <= 0.60); supzcli/supervisorctl: %.2f; floor/supervisorctl: %.2f\n", a/b, s/b, f/b}'

@@ -183,4 +183,28 @@ describe('agent HTTP API, metrics and alerts', { timeout: 120_000 }, () => {
     assert.ok(fams.has('supha_process_cpu_seconds_total'), 'collectDefaultMetrics');
     assert.ok(fams.has('supha_nodejs_eventloop_lag_seconds'), 'collectDefaultMetrics');
   });
+
+  test('supha status: programs, then the agent as tables (no colour off a TTY), --json; supervisord down still shows the agent', async () => {
+    const r = await supha(['--config', cfgPath, 'status']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^a +RUNNING +pid \d+, uptime/m);
+    assert.match(r.stdout, /^SET +INSTANCE +ROLE +DESIRED +VIP +PROGRAMS +WHY$/m);
+    assert.match(r.stdout, /^web +VI_1 +MASTER +MASTER +- +1\/1 running /m);
+    assert.match(r.stdout, /^AT +SET +FROM +TO +OUTCOME +TRIGGER +WHY$/m);
+    assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colour codes when stdout is not a terminal');
+    const j = JSON.parse((await supha(['--config', cfgPath, 'status', '--json'])).stdout);
+    assert.equal(j.agent.sets.web.role, 'MASTER');
+    assert.deepEqual(
+      j.agent.sets.web.programList.map((p: { name: string; state: string }) => `${p.name} ${p.state}`),
+      ['a RUNNING'],
+    );
+    assert.ok(j.programs.some((p: { name: string }) => p.name === 'a'));
+    await sv.stop();
+    const down = await supha(['--config', cfgPath, 'status']);
+    assert.equal(down.code, 1);
+    assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
+    assert.match(down.stderr, /^supha: supervisord at unix:/);
+    assert.match(down.stdout, /^agent on n1: keepalived running .*; supervisord: /m);
+    assert.match(down.stdout, /^web +VI_1 +MASTER /m);
+  });
 });
