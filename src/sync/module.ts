@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readToken } from '../agent/http/auth.js';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
@@ -23,7 +23,9 @@ export class SyncModule implements AgentModule {
     const pause = new PauseStore(pauseFile(ctx.cfg['state-dir']));
     await pause.load();
     this.pause = pause;
-    const token = await readToken(tokenFilePath(ctx.cfg));
+    const tokenFile = tokenFilePath(ctx.cfg);
+    // The same reader (and mode 0600 rule) as the agent's HTTP API.
+    const token = tokenFile === undefined ? undefined : await readToken(tokenFile);
     const s = ha.sync;
     const peers = Object.entries(ha.peers)
       .filter(([, p]) => p['sync-target'] !== undefined)
@@ -37,6 +39,8 @@ export class SyncModule implements AgentModule {
         retryMaxMs: s['retry-max-ms'],
         timeoutMs: s['timeout-ms'],
         roleCheckTimeoutMs: s['role-check-timeout-ms'],
+        alert: ctx.alert,
+        metrics: ctx.metrics,
       }));
     for (const [set, sc] of Object.entries(ha['service-sets'])) {
       const sync = new SetSync({
@@ -52,6 +56,7 @@ export class SyncModule implements AgentModule {
         retryMaxMs: s['retry-max-ms'],
         settleMs: ctx.cfg.supervisor['wait-timeout-ms'],
         peers,
+        alert: ctx.alert,
       });
       this.sets.set(set, sync);
     }
@@ -96,15 +101,6 @@ export class SyncModule implements AgentModule {
       throw new UserError(`unknown set "${set}" (sets: ${[...this.sets.keys()].join(', ') || 'none'})`);
     }
     return set;
-  }
-}
-
-async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) return undefined;
-  try {
-    return (await readFile(file, 'utf8')).trim() || undefined;
-  } catch (err) {
-    throw new UserError(`ha.agent.token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 

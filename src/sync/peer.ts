@@ -1,3 +1,5 @@
+import type { AlertFn } from '../alert/index.js';
+import type { MetricsRecorder } from '../metrics/index.js';
 import type { Logger } from '../util/log.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { peerRole } from './role-check.js';
@@ -35,6 +37,9 @@ export interface PeerPusherOptions {
   isMaster: () => boolean;
   isPaused: () => boolean;
   log: Logger;
+  // ha.alert-command and /metrics (from the agent's context).
+  alert?: AlertFn | undefined;
+  metrics?: MetricsRecorder | undefined;
 }
 
 // Pushes one set's registry to one peer: bursts collapse, never two pushes at once, one more after
@@ -143,6 +148,7 @@ export class PeerPusher {
     if (!res.ok) return this.failed(waitingSince, at, res.error ?? 'push failed', res.durationMs);
 
     this.last.lastPush = { at, ok: true, durationMs: Math.round(res.durationMs) };
+    o.metrics?.push(o.set, o.peer, true);
     this.last.lastSuccessAt = at;
     if (this.failures > 0) o.log.info({ set: o.set, peer: o.peer, failures: this.failures }, 'peer caught up');
     this.failures = 0;
@@ -160,7 +166,10 @@ export class PeerPusher {
       const first = this.last.splitBrain === null;
       this.last.splitBrain ??= { since: new Date().toISOString(), peerNode: r.node };
       const msg = `split brain: peer ${o.peer}${r.node ? ` (${r.node})` : ''} also claims MASTER of set ${o.set}; push refused`;
-      if (first) o.log.error({ set: o.set, peer: o.peer, peerNode: r.node }, `SPLIT BRAIN: ${msg}`);
+      if (first) {
+        o.log.error({ set: o.set, peer: o.peer, peerNode: r.node }, `SPLIT BRAIN: ${msg}`);
+        o.alert?.({ kind: 'split-brain', summary: `SPLIT BRAIN: ${msg}`, set: o.set, peer: o.peer, peerNode: r.node });
+      }
       return msg;
     }
     if (this.last.splitBrain) o.log.warn({ set: o.set, peer: o.peer, role: r.kind === 'role' ? r.role : r.kind }, 'split brain over: peer yields');
@@ -176,6 +185,7 @@ export class PeerPusher {
     const wait = backoffMs(this.failures, o.retryMinMs, o.retryMaxMs);
     this.notBefore = Date.now() + wait;
     this.last.lastPush = { at, ok: false, durationMs: Math.round(durationMs) };
+    o.metrics?.push(o.set, o.peer, false);
     this.last.lastError = { at, message };
     if (!this.last.splitBrain) o.log.warn({ set: o.set, peer: o.peer, failures: this.failures, retryInMs: wait, why: message }, 'push failed');
     this.runner.request();

@@ -1,5 +1,6 @@
 import type { FSWatcher } from 'chokidar';
 import type { Role } from '../agent/module.js';
+import type { AlertFn } from '../alert/index.js';
 import { errorMessage } from '../errors.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
@@ -31,6 +32,7 @@ export interface SetSyncOptions {
   retryMaxMs: number;
   settleMs: number;
   peers: Omit<PeerPusherOptions, 'set' | 'registry' | 'isMaster' | 'isPaused' | 'log'>[];
+  alert?: AlertFn | undefined;
 }
 
 // One service set: watches its registry; on a change, pushes it to every peer (when MASTER) and
@@ -107,7 +109,16 @@ export class SetSync {
       this.applyFailures = 0;
       const key = JSON.stringify(result.rejected);
       if (key !== this.rejectedKey && result.rejected.length > 0) {
-        for (const r of result.rejected) o.log.error({ set: o.set, file: r.file, group: r.group }, `registry conf refused: ${r.reason}`);
+        for (const r of result.rejected) {
+          o.log.error({ set: o.set, file: r.file, group: r.group }, `registry conf refused: ${r.reason}`);
+          o.alert?.({
+            kind: 'conf-refused',
+            summary: `set ${o.set}: registry conf ${r.file} refused: ${r.reason}`,
+            set: o.set,
+            file: r.file,
+            reason: r.reason,
+          });
+        }
       }
       this.rejectedKey = key;
       const acted = result.added.length + result.changed.length + result.removed.length + result.started.length;
