@@ -7,14 +7,15 @@ import type { SetState } from './sets.js';
 import type { BlueGreenView, StatusInput } from './status-view.js';
 
 // Every program of each set, read from supervisord for a status request (not through the loop:
-// read only), at most once a second however often it is asked, never waiting past `timeoutMs`.
+// read only), at most once a second however often it is asked, never waiting past `timeoutMs`
+// (under `supha status`'s 2 s wait for the agent, so a hung supervisord does not hide the agent).
 export class ProgramsSource {
   private last: { at: number; value: Promise<StatusInput['programs']> } | undefined;
 
   constructor(
     private readonly client: SupervisorClient,
     private readonly sets: Map<string, SetState>,
-    private readonly timeoutMs = 2_000,
+    private readonly timeoutMs = 1_000,
   ) {}
 
   get(): Promise<StatusInput['programs']> {

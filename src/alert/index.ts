@@ -38,8 +38,8 @@ export class Alerter {
 
   readonly send: AlertFn = (ev) => {
     const line = JSON.stringify({ at: new Date().toISOString(), node: this.o.node, project: this.o.project, ...ev });
-    this.o.log.info({ alert: ev.kind }, `alert: ${ev.summary}`);
     if (this.o.argv === undefined) return;
+    this.o.log.debug({ alert: ev.kind }, `alert: ${ev.summary}`);
     this.queue.push(line);
     const max = this.o.maxQueue ?? 100;
     if (this.queue.length > max) {
