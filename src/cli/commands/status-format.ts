@@ -61,9 +61,11 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
     out.push('', ...table(rows, paint));
   }
   if (v.transitions.length > 0) {
-    const rows = [['AT', 'SET', 'FROM', 'TO', 'OUTCOME', 'TRIGGER', 'WHY']];
-    for (const t of v.transitions.slice(-10))
-      rows.push([t.at, t.set, t.from, t.to, t.outcome, t.trigger, t.why + (t.failed.length ? `; ${t.failed.join('; ')}` : '')]);
+    const rows = [['AT', 'SET', 'FROM', 'TO', 'OUTCOME', 'STARTED', 'STOPPED', 'TOOK', 'TRIGGER', 'WHY']];
+    for (const t of v.transitions.slice(-10)) {
+      const why = t.why + (t.failed.length ? `; ${t.failed.join('; ')}` : '');
+      rows.push([t.at, t.set, t.from, t.to, t.outcome, String(t.started), String(t.stopped), `${t.ms} ms`, t.trigger, why]);
+    }
     out.push('', ...table(rows, paint));
   }
   return out;
