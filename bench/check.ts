@@ -2,11 +2,12 @@
 // runs against a running agent, beside a bare `node -e 0` measured in the same loop. The issue's
 // goal is < 150 ms; on a loaded machine node's own start-up dominates, so the difference is shown.
 // Run: node dist/bench/check.js
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAgent } from '../test/helpers/agent.js';
 import { SUPHA_BIN } from '../test/helpers/cli.js';
+import { keepalivedStandIn } from '../test/helpers/keepalived.js';
 import { startSupervisord } from '../test/helpers/supervisord.js';
 import { freePort } from '../test/helpers/tmp.js';
 
@@ -14,7 +15,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const sv = await startSupervisord({ programs: { a: { command: '/bin/sleep 100000' }, b: { command: '/bin/sleep 100000' } } });
-  const ka = spawn('/bin/sleep', ['100000'], { stdio: 'ignore' });
+  const ka = await keepalivedStandIn(sv.dir);
   const cfg = join(sv.dir, 'config.json');
   try {
     await writeFile(join(sv.dir, 'ka.pid'), `${ka.pid}\n`);
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         'project-name': 'bench',
         'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'] },
+        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
         ha: {
           keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },
           'service-sets': { app: { 'vrrp-instance': 'VI_1', registry: 'conf.d' } },
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       await agent.stop();
     }
   } finally {
-    ka.kill('SIGKILL');
+    ka.kill();
     await sv.stop();
   }
 }

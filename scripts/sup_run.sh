@@ -6,7 +6,8 @@
 #
 #   sup_run.sh start|stop|restart|update|status|help
 #
-# program.ini (KEY=VALUE lines, # comments; read, never sourced):
+# program.ini (KEY=VALUE lines; # starts a comment at a line's start or after a space; a value
+# may be quoted "..." or '...'; read, never sourced; owned by root and not writable by others):
 #   PROGRAM_NAME      required  program name: letters, digits, _ . @ + -
 #   PROGRAM_RUN       required  the command supervisord runs (relative: to PROGRAM_PATH)
 #   PROGRAM_PATH      optional  the app's folder (default: program.ini's folder); its directory=
@@ -16,11 +17,15 @@
 #   PROGRAM_REGISTRY  optional  registry folder (default: $SUP_REGISTRY, then /etc/supervisor/conf.d)
 # The conf always has autostart=false: supha starts programs only where their set is MASTER.
 # Values are written literally: a % becomes %% (supervisord would read it as an expansion). Only
-# the text %(here)s cannot be: supervisord replaces it before anything else.
-# start and restart first ask `supzcli role REGISTRY`: when the registry is a service set's, they
-# refuse (exit 2, nothing written) unless the local agent says this node is the set's MASTER.
+# the text %(here)s cannot be: supervisord replaces it before anything else. A value supervisord
+# would read otherwise (" ;" or " #" start a comment there; an unbalanced quote in the command or
+# the environment) is refused, and so is a conf of that name that defines anything else: the conf
+# is checked with supervisord's own parser before it goes into the registry.
+# start, restart, update and stop first ask `supzcli role --for ACTION REGISTRY`: when the registry
+# is a service set's, they refuse (exit 2, nothing written) unless the local agent says this node
+# is the set's MASTER (elsewhere the registry is a replica).
 # Environment: SUPZCLI (default: supzcli on PATH), SUPHA_CONFIG (passed on to supzcli),
-# SUP_RUN_FORCE=1 (start even when no agent answers: supzcli role/start --force).
+# SUP_RUN_FORCE=1 (act even when no agent answers: supzcli --force; never past an agent's answer).
 set -euo pipefail
 
 die() { echo "sup_run.sh: $*" >&2; exit 2; }
@@ -41,6 +46,10 @@ if [ -z "$ini" ]; then
 fi
 [ -f "$ini" ] || die "no program.ini (looked for $ini; set PROGRAM_INI)"
 ini=$(readlink -f "$ini")
+# supervisord runs what program.ini says, as root unless PROGRAM_USER: only root may write it.
+read -r ini_uid ini_mode < <(stat -c '%u %a' "$ini")
+[ "$ini_uid" = 0 ] || die "$ini is owned by uid $ini_uid, not root: what it says runs as root (chown root $ini)"
+(( (8#$ini_mode & 8#002) == 0 )) || die "$ini is writable by others (mode $ini_mode): anyone could choose what runs as root (chmod o-w $ini)"
 
 declare -A P=()
 while IFS= read -r line || [ -n "$line" ]; do
@@ -49,8 +58,13 @@ while IFS= read -r line || [ -n "$line" ]; do
   [[ $line =~ ^[[:space:]]*(PROGRAM_[A-Z_]+)[[:space:]]*=[[:space:]]*(.*)$ ]] || die "$ini: not KEY=VALUE: $line"
   key=${BASH_REMATCH[1]}
   val=${BASH_REMATCH[2]}
-  val=${val%"${val##*[![:space:]]}"}
-  if [[ $val =~ ^\"(.*)\"$ || $val =~ ^\'(.*)\'$ ]]; then val=${BASH_REMATCH[1]}; fi
+  if [[ $val =~ ^\"([^\"]*)\"[[:space:]]*(#.*)?$ || $val =~ ^\'([^\']*)\'[[:space:]]*(#.*)?$ ]]; then
+    val=${BASH_REMATCH[1]}
+  else
+    [[ $val != [\"\']* ]] || die "$ini: $key: a quote that is not closed: $val"
+    val=${val%%[[:space:]]#*}
+    val=${val%"${val##*[![:space:]]}"}
+  fi
   P[$key]=$val
 done <"$ini"
 
@@ -98,37 +112,95 @@ write_conf() {
     fi
   } >"$tmp_conf"
   chmod 0644 "$tmp_conf"
+  local args=(command "$run" directory "$path")
+  for opt in user numprocs priority startsecs stopwaitsecs stopsignal autorestart environment stdout_logfile stderr_logfile; do
+    key="PROGRAM_${opt^^}"
+    if [ -n "${P[$key]:-}" ]; then args+=("$opt" "${P[$key]}"); fi
+  done
+  check_conf "$tmp_conf" "$registry/$name.conf" "${args[@]}"
   mv -f "$tmp_conf" "$registry/$name.conf"
   tmp_conf=
 }
 
-# Invariant 1: a service set's program starts only on the set's MASTER; asked before writing.
-may_start() {
+# Reads the new conf with supervisord's own parser (the python that runs supervisord): every value
+# must read back as program.ini wrote it (" ;" and " #" start comments there), the command and the
+# environment must split (an unbalanced quote breaks reloadConfig for the whole host), and a conf
+# already at the target must define this program and nothing else. One line on failure.
+check_conf() {
+  local py=python3 sv shebang
+  if sv=$(command -v supervisord) && read -r shebang <"$sv"; then
+    if [[ $shebang =~ ^\#\![[:space:]]*[^[:space:]]*/env[[:space:]]+([^[:space:]-][^[:space:]]*) ]]; then py=${BASH_REMATCH[1]}
+    elif [[ $shebang =~ ^\#\![[:space:]]*([^[:space:]]*python[^[:space:]]*) ]]; then py=${BASH_REMATCH[1]}; fi
+  fi
+  "$py" - "$ini" "$name" "$@" <<'PY' || exit 2
+import os, shlex, sys
+ini, name, new, target, *pairs = sys.argv[1:]
+try:
+    from supervisor.options import ServerOptions, UnhosedConfigParser
+except ImportError as e:
+    print('sup_run.sh: cannot load supervisord\'s config parser with %s (%s); is supervisor installed?' % (sys.executable, e), file=sys.stderr)
+    sys.exit(2)
+section = 'program:' + name
+def fail(msg):
+    print('sup_run.sh: %s: %s' % (ini, msg), file=sys.stderr)
+    sys.exit(2)
+def parse(path):
+    p = UnhosedConfigParser()
+    p.expansions = {'here': os.path.dirname(path)}
+    p.read(path)
+    return p
+if os.path.lexists(target):
+    try:
+        others = [s for s in parse(target).sections() if s != section]
+    except Exception as e:
+        fail('%s exists and supervisord cannot read it (%s); not overwriting it' % (target, str(e).splitlines()[0]))
+    if others:
+        fail('%s also defines %s; not overwriting it (rename PROGRAM_NAME or move those out)' % (target, ', '.join('[%s]' % s for s in others)))
+p = parse(new)
+for key, want in zip(pairs[0::2], pairs[1::2]):
+    got = p.get(section, key) if p.has_option(section, key) else ''
+    if got != want.replace('%', '%%'):
+        fail('PROGRAM_%s: supervisord would read %r, not %r (" ;" and " #" start a comment in its confs)' % (key.upper(), got.replace('%%', '%'), want))
+try:
+    shlex.split(p.saneget(section, 'command'))
+    opts = ServerOptions()
+    opts.here = os.path.dirname(new)
+    opts.process_groups_from_parser(p)
+except Exception as e:
+    fail('supervisord would refuse this conf: %s' % str(e).splitlines()[0].split(' in section ')[0])
+PY
+}
+
+# Invariant 1: a service set's program runs only on the set's MASTER, and only the MASTER edits
+# the set's registry (elsewhere it is a replica); asked before anything is written.
+may() {
   [ -d "$registry" ] || die "registry folder $registry does not exist"
-  "$supzcli" role "${force[@]}" "$registry" >/dev/null
+  "$supzcli" role "${force[@]}" --for "$1" "$registry" >/dev/null
 }
 
 case "${1:-help}" in
   start)
-    may_start
+    may start
     write_conf
-    "$supzcli" update "$name"
+    "$supzcli" update "${force[@]}" "$name"
     "$supzcli" start "${force[@]}" "$name"
     ;;
   stop)
     # Stops it, removes it from supervisord and parks its conf: the standby will not start it.
-    "$supzcli" stop "$name"
+    may stop
+    "$supzcli" stop "${force[@]}" "$name"
     ;;
   restart)
-    may_start
+    may restart
     write_conf
-    "$supzcli" update "$name"
+    "$supzcli" update "${force[@]}" "$name"
     "$supzcli" restart "${force[@]}" "$name"
     ;;
   update)
     # supervisord 4 refuses "reread NAME" (the seed's script broke on it): update does both.
+    may update
     write_conf
-    "$supzcli" update "$name"
+    "$supzcli" update "${force[@]}" "$name"
     ;;
   status)
     exec "$supzcli" status "$name"

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 echo "== lint (biome)"
 npx --no-install biome check src test bench
 lint=$?
+echo "== import cycles"
+node scripts/cycles.mjs src test bench || lint=1
 echo "== type check"
 npx --no-install tsc -p tsconfig.json --noEmit
 types=$?

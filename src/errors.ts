@@ -9,6 +9,9 @@ export const EXIT = {
   NO_AGENT: 4,
   // supzcli status (another bin, same number): a named program is unknown, or supervisord cannot be asked (as supervisorctl).
   UNKNOWN: 4,
+  // supzcli (supervisorctl's LSB "not running"): a program did not start (spawn error, abnormal
+  // termination) or is not running (signal, pid), or supervisord's socket file is missing.
+  DEAD: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,10 +1,12 @@
 # shellcheck shell=bash
 # The HA agent on one node, against the demo supervisord: keepalived events in (through
 # `supha notify` and the FIFO, as keepalived would write them), programs started and stopped,
-# the hold, `supha check`, and "keepalived gone = not MASTER". A `sleep` stands in for
-# keepalived's process (the agent only needs its pid file to name a live process).
+# the hold, `supha check`, and "keepalived gone = not MASTER". A copy of `sleep` named keepalived
+# stands in for keepalived's process (the agent needs its pid file to name a live process whose
+# name is keepalived).
 say "agent: keepalived decides, supervisord follows (set 'shop' = the demo registry)"
-/bin/sleep 100000 & pids+=($!)
+cp /bin/sleep "$DEMO/keepalived"
+"$DEMO/keepalived" 100000 & pids+=($!)
 FAKE_KA=$!
 echo "$FAKE_KA" > "$DEMO/keepalived.pid"
 AGENT_CFG="$DEMO/agent-config.json"
@@ -12,7 +14,7 @@ cat > "$AGENT_CFG" <<JSON
 {
   "project-name": "demo",
   "state-dir": "$DEMO/state",
-  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": ["$DEMO/conf.d"] },
+  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": [] },
   "ha": {
     "node-name": "demo-node",
     "keepalived": { "notify-fifo": "$DEMO/keepalived.fifo", "pid-file": "$DEMO/keepalived.pid" },

@@ -40,7 +40,7 @@ cat > "$DEMO/repl/config.json" <<JSON
 {
   "project-name": "demo",
   "state-dir": "$DEMO/state",
-  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": ["$DEMO/conf.d"] },
+  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": [] },
   "ha": {
     "node-name": "demo1",
     "keepalived": { "notify-fifo": "$DEMO/repl/ka.fifo", "pid-file": "$DEMO/repl/keepalived.pid" },

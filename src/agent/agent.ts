@@ -8,11 +8,12 @@ import { HoldStore, roleOfState } from '../ha/index.js';
 import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
 import { Metrics } from '../metrics/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
+import { readToken } from '../sync/token.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
 import { askAgent } from './control-client.js';
 import { handleControl } from './handlers.js';
-import { readToken, startHttpServer } from './http/index.js';
+import { startHttpServer } from './http/index.js';
 import { StateGauges } from './metrics.js';
 import type { AgentContext, AgentModule, Role } from './module.js';
 import { MODULES } from './modules.js';
@@ -22,16 +23,20 @@ import { Reconciler } from './reconcile.js';
 import { type SetState, setsFromConfig, type Transition } from './sets.js';
 import { blueGreenView, ProgramsSource } from './status-sources.js';
 import { buildStatus, type StatusView } from './status-view.js';
+import type { AgentView } from './view.js';
+
+// How many processes' newest supervisord events status keeps (it shows the 20 newest).
+const EVENTS_KEPT = 200;
 
 // `supha agent`: FIFO reader and control socket in, one reconcile loop, HTTP API, and the
 // modules (replication, health checks) that run inside it.
-export class Agent {
+export class Agent implements AgentView {
   readonly node: string;
   readonly sets: Map<string, SetState>;
   readonly holds: HoldStore;
   readonly reconciler: Reconciler;
   readonly transitions: Transition[] = [];
-  readonly processEvents = new Map<string, ProcessEvent>();
+  private readonly lastEvents = new Map<string, ProcessEvent>();
   readonly modules: AgentModule[] = [];
   readonly startedAt = new Date().toISOString();
   eventsIn = 0;
@@ -73,6 +78,8 @@ export class Agent {
       pidFile: ha.keepalived['pid-file'],
       settleMs: cfg.supervisor['wait-timeout-ms'],
       onPass: (ms, ok) => this.metrics.reconcilePass(ms, ok),
+      safetyPollMs: Math.max(60_000, ha.agent['reconcile-interval-ms'] * 6),
+      replicaToken: () => readToken(tokenFilePath(cfg)),
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {
@@ -111,24 +118,34 @@ export class Agent {
       this.log.debug({ event: ev, source }, 'event for an instance no set follows, ignored');
       return false;
     }
+    this.log.info({ event: ev, source }, `event ${ev.type} ${ev.name} ${ev.state}${ev.priority === undefined ? '' : ` ${ev.priority}`} (${source})`);
     for (const s of sets) {
       s.desired = roleOfState(ev.state);
       s.desiredAt = new Date().toISOString();
       s.priority = ev.priority ?? s.priority;
+      this.reconciler.desiredChanged(s.name, `${source}:${ev.state}`);
     }
-    this.log.info({ event: ev, source }, `event ${ev.type} ${ev.name} ${ev.state}${ev.priority === undefined ? '' : ` ${ev.priority}`} (${source})`);
-    void this.reconciler.kick(`${source}:${ev.state}`);
     return true;
+  }
+
+  // supervisord's events from `supha listen`: they keep the loop's process table current, and any
+  // change runs a pass (health, repair) that reads nothing it already knows.
+  processEvents(events: readonly ProcessEvent[], start: boolean): void {
+    this.reconciler.table.heard(events, start);
+    for (const ev of events) {
+      if (ev.state === 'FATAL') this.alerter.send({ kind: 'program-fatal', summary: `program ${ev.group}:${ev.name} is FATAL (was ${ev.from})`, program: ev });
+      const key = `${ev.group}:${ev.name}`;
+      this.lastEvents.delete(key);
+      this.lastEvents.set(key, ev);
+      if (this.lastEvents.size > EVENTS_KEPT) this.lastEvents.delete(this.lastEvents.keys().next().value ?? '');
+    }
+    if (events.length > 0 || start) void this.reconciler.kick(start ? 'listener-start' : 'supervisord-event');
   }
 
   async start(): Promise<void> {
     const ha = this.cfg.ha!;
     await this.holds.load();
-    // With no service set there is nothing for keepalived to tell us (a blue/green-only host).
-    if (this.sets.size > 0) {
-      this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
-      await this.fifo.start();
-    }
+    // Another agent first: a second one must not touch the FIFO (it would read, and lose, events).
     const socket = controlSocketPath(this.cfg);
     if (
       await askAgent(socket, { op: 'status' }, 1_000).then(
@@ -138,9 +155,14 @@ export class Agent {
     ) {
       throw new UserError(`another agent already answers on ${socket}`);
     }
+    // With no service set there is nothing for keepalived to tell us (a blue/green-only host).
+    if (this.sets.size > 0) {
+      this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));
+      await this.fifo.start();
+    }
     this.control = await startControlServer(socket, (req) => handleControl(this, req), this.log.child({ module: 'control' }));
     const tokenFile = tokenFilePath(this.cfg);
-    const token = tokenFile === undefined ? undefined : await readToken(tokenFile);
+    const token = await readToken(tokenFile);
     this.http = await startHttpServer(
       ha.agent.listen,
       ha.agent.http,
@@ -150,7 +172,10 @@ export class Agent {
         status: () => this.status(),
         metrics: async () => {
           this.gauges.setFrom(await this.status());
-          return { contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() };
+          // NOTE: the modules' own alarm gauges (sync: refused, split brain, additive) follow as text.
+          const own = this.modules.flatMap((m) => m.metrics?.() ?? []);
+          const text = await this.metrics.registry.metrics();
+          return { contentType: this.metrics.registry.contentType, text: own.length === 0 ? text : `${text}${own.join('\n')}\n` };
         },
         roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined),
         control: (req) => handleControl(this, req),
@@ -173,6 +198,7 @@ export class Agent {
       onRoleChange: (l) => this.listeners.push(l),
       alert: this.alerter.send,
       metrics: this.metrics,
+      registryChanged: (s) => this.reconciler.registryChanged(s),
     };
     for (const entry of MODULES.filter((m) => m.enabled(this.cfg))) {
       const mod = await entry.load(this.cfg);
@@ -185,13 +211,12 @@ export class Agent {
   async stop(): Promise<void> {
     this.abort.abort();
     if (this.timer) clearInterval(this.timer);
-    this.reconciler.stop();
     for (const m of [...this.modules].reverse()) await m.stop().catch((err) => this.log.error({ err, module: m.name }, 'module stop failed'));
     this.fifo?.stop();
     await new Promise<void>((r) => (this.control ? this.control.close(() => r()) : r()));
     this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
-    await this.reconciler.idle();
+    await this.reconciler.stop();
     await this.alerter.idle();
     this.log.info('agent stopped');
   }
@@ -206,9 +231,17 @@ export class Agent {
       keepalived: r.keepalived,
       holds: this.holds.all(),
       sets: this.sets.values(),
-      reconcile: { passes: r.passes, lastPassMs: Math.round(r.lastPassMs * 10) / 10, lastError: r.lastError, eventsIn: this.eventsIn },
+      lastApply: (set) => r.loopStatus(set).lastApply,
+      reconcile: {
+        passes: r.passes,
+        lastPassMs: Math.round(r.lastPassMs * 10) / 10,
+        lastError: r.lastError,
+        eventsIn: this.eventsIn,
+        processReads: r.table.reads,
+        listener: r.table.listening,
+      },
       transitions: this.transitions,
-      processEvents: [...this.processEvents.values()],
+      processEvents: [...this.lastEvents.values()],
       modules: Object.fromEntries(this.modules.map((m) => [m.name, m.status()])),
       programs,
       bluegreen,

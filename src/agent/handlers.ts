@@ -1,11 +1,16 @@
-import { setGroups } from '../ha/index.js';
-import { scanRegistry } from '../registry/index.js';
-import type { Agent } from './agent.js';
 import type { AgentModule } from './module.js';
 import type { ControlRequest, ControlResponse } from './protocol.js';
+import { validateRequest } from './validate.js';
+import type { AgentView } from './view.js';
 
-// Answers one control-socket request.
-export async function handleControl(agent: Agent, req: ControlRequest): Promise<ControlResponse> {
+// Answers one control-socket request; a request that is not valid whole changes nothing.
+export async function handleControl(agent: AgentView, raw: ControlRequest): Promise<ControlResponse> {
+  const v = validateRequest(raw);
+  if (!v.ok) {
+    agent.log.warn({ op: (raw as { op?: unknown }).op }, `control: ${v.error}`);
+    return { ok: false, error: v.error };
+  }
+  const req = v.req;
   switch (req.op) {
     case 'notify': {
       const known = agent.notify(req.event, req.source ?? 'notify');
@@ -21,54 +26,34 @@ export async function handleControl(agent: Agent, req: ControlRequest): Promise<
     case 'release': {
       const released = await agent.holds.release(req.set);
       agent.log.warn({ set: req.set ?? '*', released }, `release ${req.set ?? 'all holds'}`);
-      await agent.reconciler.kick('release');
+      // NOTE: not awaited: the release is done; a slow pass must not make the caller see no agent.
+      void agent.reconciler.kick('release');
       return { ok: true, released };
     }
-    case 'check':
-      return check(agent, req.set);
+    case 'check': {
+      const set = agent.sets.get(req.set);
+      if (!set) return { ok: false, error: `no service set "${req.set}"` };
+      const h = await agent.reconciler.health(req.set);
+      return { ok: true, healthy: h?.healthy ?? false, role: agent.roleOf(req.set), why: h?.why ?? 'unknown' };
+    }
     case 'status':
       return { ok: true, status: await agent.status() };
     case 'quiesce': {
-      if (!Array.isArray(req.groups) || typeof req.ms !== 'number' || req.ms < 0 || req.ms > 600_000)
-        return { ok: false, error: 'quiesce: groups[] and ms (0..600000) expected' };
       agent.reconciler.quiesce(req.groups, req.ms);
       agent.log.info(
         { groups: req.groups, ms: req.ms },
-        req.ms > 0 ? `quiesce ${req.groups.join(', ')} for ${req.ms} ms (supzcli acting)` : `quiesce lifted: ${req.groups.join(', ')}`,
+        req.ms > 0
+          ? `quiesce ${req.groups.join(', ')} for ${req.ms} ms (supzcli acting; starts held back, stops not)`
+          : `quiesce lifted: ${req.groups.join(', ')}`,
       );
       return { ok: true };
     }
-    case 'process': {
-      let fatal = false;
-      for (const ev of req.events) {
-        agent.processEvents.set(`${ev.group}:${ev.name}`, ev);
-        if (ev.state === 'FATAL' || ev.from === 'FATAL') fatal = true;
-        if (ev.state === 'FATAL')
-          agent.alerter.send({ kind: 'program-fatal', summary: `program ${ev.group}:${ev.name} is FATAL (was ${ev.from})`, program: ev });
-      }
-      if (fatal) void agent.reconciler.kick('supervisord-event');
+    case 'process':
+      agent.processEvents(req.events, req.start === true);
       return { ok: true };
-    }
     case 'sync':
       return syncControl(agent, req.action, req.set);
-    default:
-      return { ok: false, error: `unknown op "${(req as { op: string }).op}"` };
   }
-}
-
-// For keepalived's vrrp_script: healthy when this node does not act as MASTER of the set, or
-// every program of the set is RUNNING.
-async function check(agent: Agent, name: string): Promise<ControlResponse> {
-  const set = agent.sets.get(name);
-  if (!set) return { ok: false, error: `no service set "${name}"` };
-  const role = agent.roleOf(name);
-  if (role !== 'MASTER') return { ok: true, healthy: true, role, why: `not MASTER of ${name} (${role})` };
-  const groups = new Set(setGroups(await scanRegistry([set.registry])).map((g) => g.name));
-  const infos = (await agent.client.getAllProcessInfo()).filter((p) => groups.has(p.group));
-  const bad = infos.filter((p) => p.statename !== 'RUNNING').map((p) => `${p.group}:${p.name} ${p.statename}`);
-  const missing = [...groups].filter((g) => !infos.some((p) => p.group === g));
-  if (bad.length + missing.length === 0) return { ok: true, healthy: true, role, why: `all ${infos.length} programs RUNNING` };
-  return { ok: true, healthy: false, role, why: [...bad, ...missing.map((g) => `${g} not loaded`)].join(', ') };
 }
 
 // What the control socket needs of the sync module (src/sync/module.ts).
@@ -79,7 +64,7 @@ interface SyncControl {
 }
 
 // supha sync status|pause|resume [--set S]
-async function syncControl(agent: Agent, action: 'status' | 'pause' | 'resume', set: string | undefined): Promise<ControlResponse> {
+async function syncControl(agent: AgentView, action: 'status' | 'pause' | 'resume', set: string | undefined): Promise<ControlResponse> {
   const mod = agent.modules.find((m) => m.name === 'sync') as (AgentModule & SyncControl) | undefined;
   if (!mod) return { ok: false, error: 'replication is not running in this agent (no ha.service-sets?)' };
   if (action === 'pause') return { ok: true, sync: await mod.pauseSync(set) };

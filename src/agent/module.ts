@@ -1,5 +1,6 @@
 import type { AlertFn } from '../alert/index.js';
 import type { Config } from '../config/index.js';
+import type { ApplyResult } from '../ha/apply.js';
 import type { MetricsRecorder } from '../metrics/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
@@ -22,6 +23,9 @@ export interface AgentContext {
   alert?: AlertFn;
   // Counters and histograms of /metrics.
   metrics?: MetricsRecorder;
+  // The set's registry changed: the reconcile loop (the only writer of supervisord's process
+  // table) updates supervisord; resolves with what it did.
+  registryChanged(set: string): Promise<ApplyResult>;
 }
 
 // A part of the agent: started once, stopped on shutdown, shows itself in /status.
@@ -30,4 +34,6 @@ export interface AgentModule {
   start(ctx: AgentContext): Promise<void>;
   stop(): Promise<void>;
   status(): unknown;
+  // Prometheus lines of its own (HELP/TYPE included), appended to /metrics.
+  metrics?(): string[];
 }

@@ -9,7 +9,8 @@ export type ControlRequest =
   | { op: 'status' }
   // supzcli stop/start X: leave these groups alone for ms (0: from now on again) while it acts.
   | { op: 'quiesce'; groups: string[]; ms: number }
-  | { op: 'process'; events: ProcessEvent[] }
+  // From `supha listen`: supervisord's events; none for a TICK; start after it (re)started.
+  | { op: 'process'; events: ProcessEvent[]; start?: boolean }
   | { op: 'sync'; action: 'status' | 'pause' | 'resume'; set?: string };
 
 // A supervisord PROCESS_STATE event as `supha listen` forwards it.

@@ -1,11 +1,22 @@
-import { type ConvergeResult, effectiveRole, type Group, type HoldStore, setGroups, startAll, stopAll, trackFilePath, writeTrackFile } from '../ha/index.js';
-import { pidFileAlive, vipPresent } from '../keepalived/index.js';
-import { scanRegistry } from '../registry/index.js';
-import { type ProcessInfo, type SupervisorClient, update } from '../supervisor/index.js';
+import {
+  type ApplyResult,
+  type ConvergeResult,
+  effectiveRole,
+  type Health,
+  type HoldStore,
+  healthOf,
+  setGroups,
+  trackFilePath,
+  writeTrackFile,
+} from '../ha/index.js';
+import { type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
+import type { SupervisorClient } from '../supervisor/index.js';
+import { SerialRunner } from '../sync/debounce.js';
 import type { Logger } from '../util/log.js';
 import type { Role } from './module.js';
+import { converge, type SetLoop } from './pass.js';
 import type { SetState, Transition } from './sets.js';
-import { registrySignature } from './signature.js';
+import { ProcessTable } from './table.js';
 
 export interface ReconcileDeps {
   client: SupervisorClient;
@@ -16,46 +27,75 @@ export interface ReconcileDeps {
   pidFile: string;
   // How long a start may take to settle (supervisor.wait-timeout-ms).
   settleMs: number;
-  // After each pass: its duration and whether it failed (metrics).
+  // After each set's pass: its duration and whether it failed (metrics).
   onPass?: (ms: number, ok: boolean) => void;
+  // With `supha listen` forwarding events: how often supervisord's whole table and the
+  // registries are read anyway.
+  safetyPollMs: number;
+  // The peers' shared token (ha.agent.token-file), read when a replica is loaded.
+  replicaToken?: () => Promise<string | undefined>;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
 }
 
-// One serialized loop that makes supervisord match each set's role. kick() during a pass asks
-// for one more pass after it; any number of kicks collapse into that one (newest role wins).
+// The one loop that changes supervisord's process table: one serial runner per set (a kick during
+// a pass asks for exactly one more pass after it; a backlog collapses to the newest role), so one
+// set's slow start or failing update never holds back another set's stops. A demotion also cuts
+// its own set's start short (the settle wait is aborted).
 export class Reconciler {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private triggers = new Set<string>();
+  readonly table: ProcessTable;
+  private readonly loops = new Map<string, SetLoop>();
   private vipRetries = 0;
-  // The held role last logged per set, so a hold logs each transition once, not every pass.
-  private heldLogged = new Map<string, Role>();
-  // The registry signature of each set at its last update().
-  private updatedSig = new Map<string, string>();
-  // The last process list read from supervisord (names rarely change; states are re-read).
-  private known: ProcessInfo[] | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  keepalived: { alive: boolean; pid?: number; why?: string } = { alive: false };
+  keepalived: Liveness = { alive: false };
   passes = 0;
   lastPassMs = 0;
   lastError: string | undefined;
+  // Groups an operator's supzcli stop/start is acting on, until when: the loop does not start
+  // them (it would restart a program between its stop and its park). Stops are never held back.
+  private readonly quiesced = new Map<string, number>();
 
-  // Groups an operator's supzcli stop/start is acting on, until when: the loop leaves them alone
-  // so it does not restart a program between its stop and its park.
-  private quiesced = new Map<string, number>();
-
-  constructor(private readonly d: ReconcileDeps) {}
+  constructor(private readonly d: ReconcileDeps) {
+    this.table = new ProcessTable(d.client, { safetyPollMs: d.safetyPollMs, listenerWindowMs: 15_000 });
+    for (const set of d.sets.values()) {
+      const loop: SetLoop = {
+        set,
+        triggers: new Set(),
+        runner: new SerialRunner(
+          () => this.passOf(loop),
+          () => 0,
+          (err) => d.log.error({ err, set: set.name }, 'reconcile pass crashed'),
+        ),
+        abort: undefined,
+        scan: undefined,
+        scannedAt: 0,
+        rescan: true,
+        update: true,
+        known: new Set(),
+        missingKey: '',
+        problemsKey: '',
+        rejectedKey: '',
+        heldLogged: undefined,
+        lastApply: undefined,
+        lastError: undefined,
+        track: undefined,
+      };
+      this.loops.set(set.name, loop);
+    }
+  }
 
   quiesce(groups: readonly string[], ms: number): void {
     for (const g of groups) {
       if (ms > 0) this.quiesced.set(g, Date.now() + ms);
       else this.quiesced.delete(g);
     }
-    if (ms === 0) void this.kick('quiesce-lifted');
+    if (ms === 0) {
+      this.table.invalidate();
+      void this.kick('quiesce-lifted');
+    }
   }
 
-  private isQuiesced(group: string): boolean {
+  isQuiesced(group: string): boolean {
     const until = this.quiesced.get(group);
     if (until === undefined) return false;
     if (until > Date.now()) return true;
@@ -63,126 +103,130 @@ export class Reconciler {
     return false;
   }
 
-  kick(trigger: string): Promise<void> {
-    this.triggers.add(trigger);
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+  // Asks for a pass of every set (or one); resolves when passes begun after the call have ended.
+  async kick(trigger: string, only?: string): Promise<void> {
+    const loops = only === undefined ? [...this.loops.values()] : [this.loops.get(only)].filter((l) => l !== undefined);
+    await Promise.all(
+      loops.map((l) => {
+        l.triggers.add(trigger);
+        return l.runner.requestAndWait();
+      }),
+    );
   }
 
-  idle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+  // The set's desired role changed: a start pass in progress gives way to a demotion at once.
+  desiredChanged(set: string, trigger: string): void {
+    const l = this.loops.get(set);
+    if (!l) return;
+    if (l.set.desired !== 'MASTER') l.abort?.abort();
+    void this.kick(trigger, set);
   }
 
-  stop(): void {
+  // The set's registry changed (a local edit or a replica push): its next pass reads it and
+  // updates supervisord; resolves with what that update did.
+  async registryChanged(set: string): Promise<ApplyResult> {
+    const l = this.loops.get(set);
+    if (!l) throw new Error(`no service set "${set}"`);
+    l.rescan = true;
+    l.update = true;
+    await this.kick('registry', set);
+    if (l.lastApply === undefined) throw new Error(l.lastError ?? 'the registry was not applied');
+    if (l.lastApply.error !== undefined) throw new Error(l.lastApply.error);
+    return l.lastApply;
+  }
+
+  // The set's health now (what `supha check` answers), from the newest process table.
+  async health(set: string): Promise<Health | undefined> {
+    const l = this.loops.get(set);
+    if (!l) return undefined;
+    // Without the listener's events a fresh read (what check always did), with them a ping.
+    await this.table.get().catch(() => {});
+    return this.healthOf(l);
+  }
+
+  // Resolves once no pass is running.
+  async idle(): Promise<void> {
+    await Promise.all([...this.loops.values()].map((l) => l.runner.idle()));
+  }
+
+  async stop(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const l of this.loops.values()) l.abort?.abort();
+    await Promise.all([...this.loops.values()].map((l) => l.runner.stop()));
   }
 
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      const trigger = [...this.triggers].join(',') || 'kick';
-      this.triggers.clear();
-      const t0 = performance.now();
-      let ok = true;
-      try {
-        await this.pass(trigger);
-        this.lastError = undefined;
-      } catch (err) {
-        ok = false;
-        this.lastError = (err as Error).message;
-        this.d.log.error({ err, trigger }, 'reconcile pass failed');
-      }
-      this.passes++;
-      this.lastPassMs = performance.now() - t0;
-      this.d.onPass?.(this.lastPassMs, ok);
-    } while (this.again);
+  loopStatus(set: string): { problems: unknown[]; lastApply: ApplyResult | null; lastError: string | null } {
+    const l = this.loops.get(set);
+    return { problems: l?.scan?.problems ?? [], lastApply: l?.lastApply ?? null, lastError: l?.lastError ?? null };
   }
 
-  private async pass(trigger: string): Promise<void> {
+  private healthOf(l: SetLoop): Health {
+    const s = l.set;
+    const infos = this.table.peek();
+    return healthOf({
+      desired: s.desired,
+      effective: s.effective,
+      acted: s.acted,
+      held: s.held,
+      keepalivedAlive: this.keepalived.alive,
+      groups: setGroups(l.scan?.entries ?? []).map((g) => g.name),
+      infos: infos ?? { error: this.table.error ?? 'not read yet' },
+      passError: l.lastError,
+    });
+  }
+
+  private async passOf(l: SetLoop): Promise<void> {
+    const set = l.set;
+    const trigger = [...l.triggers].join(',') || 'kick';
+    l.triggers.clear();
+    const t0 = performance.now();
     this.keepalived = await pidFileAlive(this.d.pidFile);
-    let infos: ProcessInfo[] | undefined;
-    const getInfos = async () => {
-      infos ??= await this.d.client.getAllProcessInfo();
-      this.known = infos;
-      return infos;
-    };
-    let waitingForVip = false;
-    for (const set of this.d.sets.values()) {
-      const t0 = performance.now();
-      set.vipHere = set.vip === undefined ? undefined : vipPresent(set.vip);
-      const eff = effectiveRole(set.desired, { keepalivedAlive: this.keepalived.alive, vipHere: set.vipHere });
-      set.effective = eff.role;
-      set.why = eff.why;
-      if (set.desired === 'MASTER' && eff.role !== 'MASTER' && set.vipHere === false && this.keepalived.alive) waitingForVip = true;
-      const hold = this.d.holds.heldBy(set.name);
-      set.held = hold !== undefined;
-      const changing = eff.role !== set.acted;
-      if (hold) {
-        if (changing && this.heldLogged.get(set.name) !== eff.role) {
-          this.heldLogged.set(set.name, eff.role);
-          this.transition(set, trigger, eff.role, eff.why, t0, { started: [], stopped: [], failed: [] }, true);
-        }
-        continue;
-      }
-      this.heldLogged.delete(set.name);
-      if (eff.role === 'UNKNOWN') continue;
-      const groups = setGroups(await scanRegistry([set.registry])).filter((g) => !this.isQuiesced(g.name));
-      // Becoming MASTER is the hot path: no fresh process list when the last one knows every group.
-      const hot = changing && eff.role === 'MASTER' && this.known !== undefined && groups.every((g) => this.known?.some((p) => p.group === g.name));
-      if (await this.syncRegistry(set.name, set.registry, groups, hot ? undefined : await getInfos())) infos = undefined;
-      const result =
-        eff.role === 'MASTER'
-          ? await startAll(this.d.client, groups, hot ? (this.known ?? []) : await getInfos(), { all: changing, settleMs: this.d.settleMs })
-          : await stopAll(this.d.client, groups, await getInfos());
-      if (result.started.length + result.stopped.length > 0) infos = undefined;
-      if (changing) this.transition(set, trigger, eff.role, eff.why, t0, result, false);
-      else if (result.started.length + result.stopped.length + result.failed.length > 0)
-        this.transition(set, trigger, eff.role, `repair: ${eff.why}`, t0, result, false);
-    }
-    await this.observe(await getInfos());
-    this.scheduleVipRetry(waitingForVip);
-  }
-
-  // update() for the set's groups when its registry changed since the last one, or (given the
-  // process list) when a group is not loaded. Starts nothing. Returns whether supervisord changed.
-  private async syncRegistry(name: string, registry: string, groups: Group[], infos: ProcessInfo[] | undefined): Promise<boolean> {
-    const sig = await registrySignature(registry);
-    const missing = infos !== undefined && groups.some((g) => !infos.some((p) => p.group === g.name));
-    if (sig === this.updatedSig.get(name) && !missing) return false;
-    // update() with no names means every group on the host: never for one set.
-    if (groups.length === 0) return false;
+    set.vipHere = set.vip === undefined ? undefined : vipPresent(set.vip);
+    const eff = effectiveRole(set.desired, { keepalivedAlive: this.keepalived.alive, vipHere: set.vipHere });
+    set.effective = eff.role;
+    set.why = eff.why;
+    const hold = this.d.holds.heldBy(set.name);
+    set.held = hold !== undefined;
     try {
-      const u = await update(
-        this.d.client,
-        groups.map((g) => g.name),
-      );
-      for (const p of u.problems) this.d.log.warn({ set: name, group: p.group }, `update: ${p.message}`);
-      this.updatedSig.set(name, sig);
-      return u.added.length + u.changed.length + u.removed.length > 0;
+      await converge(this, this.d, l, { trigger, role: eff.role, why: eff.why, held: hold !== undefined, t0 });
+      l.lastError = undefined;
     } catch (err) {
-      this.d.log.error({ err, set: name }, `update of ${name} failed: ${(err as Error).message}`);
-      return false;
+      const msg = (err as Error).message;
+      if (msg !== l.lastError) this.d.log.error({ err, set: set.name, trigger }, `reconcile ${set.name} failed: ${msg}`);
+      l.lastError = msg;
+    } finally {
+      l.abort = undefined;
     }
+    this.lastError = [...this.loops.values()].map((x) => x.lastError).find((e) => e !== undefined);
+    set.lastError = l.lastError;
+    await this.observe(l);
+    this.passes++;
+    this.lastPassMs = performance.now() - t0;
+    this.d.onPass?.(this.lastPassMs, l.lastError === undefined);
+    this.scheduleVipRetry(set.desired === 'MASTER' && eff.role !== 'MASTER' && set.vipHere === false && this.keepalived.alive);
   }
 
-  // Counts each set's programs and writes its track file (1 when one is FATAL).
-  private async observe(infos: ProcessInfo[]): Promise<void> {
-    for (const set of this.d.sets.values()) {
-      const groups = new Set(setGroups(await scanRegistry([set.registry])).map((g) => g.name));
-      const mine = infos.filter((p) => groups.has(p.group));
-      const fatal = mine.filter((p) => p.statename === 'FATAL').length;
-      set.programs = { total: groups.size === 0 ? 0 : mine.length, running: mine.filter((p) => p.statename === 'RUNNING').length, fatal };
-      const value: 0 | 1 = fatal > 0 ? 1 : 0;
-      const path = trackFilePath(this.d.stateDir, set.name);
-      if (await writeTrackFile(path, value))
-        this.d.log.info({ set: set.name, track: path, value }, value ? 'track file: a program is FATAL' : 'track file: healthy');
-      set.track = value;
+  // The set's program counts, health and track file (1 = not healthy).
+  private async observe(l: SetLoop): Promise<void> {
+    const s = l.set;
+    const every = new Set(setGroups(l.scan?.entries ?? [], { loadable: false }).map((g) => g.name));
+    const mine = (this.table.peek() ?? []).filter((p) => every.has(p.group));
+    s.programs = {
+      total: mine.length,
+      running: mine.filter((p) => p.statename === 'RUNNING').length,
+      fatal: mine.filter((p) => p.statename === 'FATAL').length,
+    };
+    const h = this.healthOf(l);
+    s.health = h;
+    const value: 0 | 1 = h.healthy ? 0 : 1;
+    const path = trackFilePath(this.d.stateDir, s.name);
+    try {
+      if (await writeTrackFile(path, value, l.track)) this.d.log.info({ set: s.name, track: path, value }, `track file ${value}: ${h.why}`);
+      l.track = value;
+      s.track = value;
+    } catch (err) {
+      l.track = undefined;
+      this.d.log.error({ err, set: s.name, track: path }, 'track file not written');
     }
   }
 
@@ -200,7 +244,7 @@ export class Reconciler {
     }, 50);
   }
 
-  private transition(set: SetState, trigger: string, to: Role, why: string, t0: number, r: ConvergeResult, held: boolean): void {
+  transition(set: SetState, trigger: string, to: Role, why: string, t0: number, r: ConvergeResult, held: boolean): void {
     const from = set.acted;
     const t: Transition = {
       at: new Date().toISOString(),

@@ -1,4 +1,6 @@
 import type { Config } from '../config/index.js';
+import type { Health } from '../ha/index.js';
+import type { RegistryProblem } from '../registry/index.js';
 import type { Role } from './module.js';
 
 // What the agent knows about one service set.
@@ -20,6 +22,12 @@ export interface SetState {
   held: boolean;
   programs: { total: number; running: number; fatal: number };
   track: 0 | 1 | undefined;
+  // Healthy = the desired role is reached (what `supha check` and the track file say).
+  health: Health;
+  // Registry entries the last scan skipped (a folder named x.conf, unreadable).
+  problems: RegistryProblem[];
+  // Why the set's last pass failed.
+  lastError: string | undefined;
 }
 
 export function setsFromConfig(cfg: Config): Map<string, SetState> {
@@ -40,6 +48,9 @@ export function setsFromConfig(cfg: Config): Map<string, SetState> {
       held: false,
       programs: { total: 0, running: 0, fatal: 0 },
       track: undefined,
+      health: { healthy: false, why: 'not checked yet' },
+      problems: [],
+      lastError: undefined,
     });
   }
   return out;

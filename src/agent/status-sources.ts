@@ -34,7 +34,7 @@ export class ProgramsSource {
     try {
       const infos = await Promise.race([this.client.getAllProcessInfo(), deadline]);
       for (const s of this.sets.values()) {
-        const groups = new Set(setGroups(await scanRegistry([s.registry])).map((g) => g.name));
+        const groups = new Set(setGroups((await scanRegistry([s.registry])).entries).map((g) => g.name));
         bySet[s.name] = infos.filter((p) => groups.has(p.group)).map(programJson);
       }
       return { bySet };

@@ -9,7 +9,9 @@ export interface StatusInput {
   keepalived: { alive: boolean; pid?: number; why?: string };
   holds: Record<string, { reason: string; since: string }>;
   sets: Iterable<SetState>;
-  reconcile: { passes: number; lastPassMs: number; lastError: string | undefined; eventsIn: number };
+  // What the set's last registry update did (the reconcile loop's).
+  lastApply: (set: string) => unknown;
+  reconcile: { passes: number; lastPassMs: number; lastError: string | undefined; eventsIn: number; processReads: number; listener: boolean };
   transitions: readonly Transition[];
   processEvents: readonly ProcessEvent[];
   // Each module's status() by name (sync: replication per peer; bluegreen: the health loop).
@@ -39,7 +41,13 @@ export interface PeerView {
   splitBrain: boolean;
 }
 
-export type SetView = SetState & { role: SetState['acted']; programList: ProgramJson[]; replication: PeerView[] };
+export type SetView = SetState & {
+  role: SetState['acted'];
+  healthy: boolean;
+  lastApply: unknown;
+  programList: ProgramJson[];
+  replication: PeerView[];
+};
 
 export interface StatusView {
   node: string;
@@ -82,7 +90,14 @@ function peersOf(sync: unknown, set: string): PeerView[] {
 export function buildStatus(i: StatusInput): StatusView {
   const sets: Record<string, SetView> = {};
   for (const s of i.sets) {
-    sets[s.name] = { ...s, role: s.acted, programList: i.programs.bySet[s.name] ?? [], replication: peersOf(i.modules.sync, s.name) };
+    sets[s.name] = {
+      ...s,
+      role: s.acted,
+      healthy: s.health.healthy,
+      lastApply: i.lastApply(s.name),
+      programList: i.programs.bySet[s.name] ?? [],
+      replication: peersOf(i.modules.sync, s.name),
+    };
   }
   return {
     node: i.node,

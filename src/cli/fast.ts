@@ -1,17 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { askAgent } from '../agent/control-client.js';
+import { controlSocketPath } from '../agent/paths.js';
+import { loadConfigFast } from '../config/lite.js';
 import { isUserError } from '../errors.js';
 import { parseNotifyArgs } from '../keepalived/parse.js';
 import type { Io } from './io.js';
 
-// = config/load.ts DEFAULT_CONFIG_PATH; not imported, as that module loads the schema.
-const DEFAULT_CONFIG_PATH = '/etc/supha/config.json';
-
 // keepalived runs `supha check SET` every few seconds and `supha notify ...` on each transition,
-// so these two skip yargs and the config schema when the agent answers (a running agent has
-// validated the config). Anything unusual, or no agent, returns undefined: the full path then
-// runs and reports properly.
+// so these two skip yargs and read the config through the loader's fast door (config/lite.ts: the
+// schema's remembered verdict). Anything unusual, an invalid config, or no agent returns
+// undefined: the full path then runs and reports properly.
 export async function fastPath(argv: readonly string[], io: Io): Promise<number | undefined> {
   const words: string[] = [];
   let config: string | undefined;
@@ -38,12 +35,9 @@ export async function fastPath(argv: readonly string[], io: Io): Promise<number 
   const isNotify = cmd === 'notify' && (rest.length === 3 || rest.length === 4);
   if (!isCheck && !isNotify) return undefined;
   try {
-    const path = resolve(config ?? io.env.SUPHA_CONFIG ?? DEFAULT_CONFIG_PATH);
-    const raw = JSON.parse(await readFile(path, 'utf8')) as { 'state-dir'?: string; ha?: { agent?: { 'control-socket'?: string } } };
-    if (raw.ha === undefined) return undefined;
-    const dir = dirname(path);
-    const explicit = raw.ha.agent?.['control-socket'];
-    const socket = explicit === undefined ? join(resolve(dir, raw['state-dir'] ?? '/var/lib/supha'), 'agent.sock') : resolve(dir, explicit);
+    const cfg = await loadConfigFast(config, io.env);
+    if (cfg.ha === undefined) return undefined;
+    const socket = controlSocketPath(cfg);
     if (isNotify) {
       const r = parseNotifyArgs(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '', rest[3]);
       if (!r.ok) return undefined;

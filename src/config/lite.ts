@@ -1,25 +1,109 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { controlSocketPath } from '../agent/paths.js';
-import { CONTROL_SOCKET_NAME, configPathFrom, SUPERVISOR_DEFAULTS as D, DEFAULT_STATE_DIR } from './defaults.js';
-import { onlyKnownKeys } from './lite-keys.js';
+import { configPathFrom, DEFAULT_STATE_DIR } from './defaults.js';
 import type { Config } from './load.js';
 
-// The few keys a read-only command (supzcli status, pid, version…) needs, read without zod so it
-// starts fast. Defaults (config/defaults.ts) and path resolution equal loadConfig's
-// (test/config/lite.test.ts holds them in step). Anything off here, an unknown key included,
-// falls back to loadConfig, so errors read the same.
+// The fast door to the one config loader (load.ts: zod decides what is valid). zod and the schema
+// take ~100 ms to load, more than `supzcli status` may spend, so the loader's verdict on a config
+// file is remembered in <state-dir>/config-cache.json: the file's path and text, a fingerprint of
+// the schema's modules and of zod, and the validated config. A run whose file, schema and zod are
+// those of the cache takes the config from it; anything else goes through loadConfig (and its
+// error messages) and refreshes the cache. The cache is trusted only when it is this user's (or
+// root's) and writable by nobody else.
+
+const CACHE = 'config-cache.json';
+const VERSION = 1;
+
+interface Cache {
+  version: number;
+  path: string;
+  text: string;
+  schema: string;
+  config: Config;
+}
+
+export async function loadConfigFast(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const path = resolve(configPathFrom(explicit, env));
+  let text: string | undefined;
+  try {
+    // Sync: node:fs is already loaded at start-up, node:fs/promises is not.
+    text = readFileSync(path, 'utf8');
+  } catch {
+    text = undefined;
+  }
+  const cacheFile = text === undefined ? undefined : cacheFileOf(text, path);
+  const schema = fingerprint();
+  if (cacheFile !== undefined && text !== undefined && schema !== undefined) {
+    const hit = readCache(cacheFile);
+    if (hit && hit.version === VERSION && hit.path === path && hit.text === text && hit.schema === schema) return hit.config;
+  }
+  const { loadConfig, parseConfig } = await import('./load.js');
+  const cfg = text === undefined ? await loadConfig(path, env) : parseConfig(text, path);
+  if (text !== undefined && schema !== undefined) {
+    // Where the validated config says its state dir is (the raw one may have been anything).
+    const { writeFileAtomic } = await import('../util/atomic.js');
+    const body: Cache = { version: VERSION, path, text, schema, config: cfg };
+    await writeFileAtomic(join(cfg['state-dir'], CACHE), JSON.stringify(body), 0o600).catch(() => {});
+  }
+  return cfg;
+}
+
+// The cache of a config file: in the state dir the file names (resolved as the loader does).
+function cacheFileOf(text: string, path: string): string | undefined {
+  try {
+    const raw = JSON.parse(text) as { 'state-dir'?: unknown };
+    const dir = raw['state-dir'] ?? DEFAULT_STATE_DIR;
+    return typeof dir === 'string' ? join(resolve(dirname(path), dir), CACHE) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(file: string): Cache | undefined {
+  try {
+    const st = statSync(file);
+    const uid = process.getuid?.() ?? -1;
+    if ((st.uid !== uid && st.uid !== 0) || (st.mode & 0o022) !== 0) return undefined;
+    return JSON.parse(readFileSync(file, 'utf8')) as Cache;
+  } catch {
+    return undefined;
+  }
+}
+
+// What decides validity besides the file: the schema's modules and zod, by size and mtime (a
+// rebuild or an upgrade changes them). Undefined when they cannot be found: no cache then.
+const MODULES = ['schema.js', 'schema-ha.js', 'schema-nginx.js', 'rules.js', 'load.js', 'defaults.js'];
+function fingerprint(): string | undefined {
+  try {
+    const files = [...MODULES.map((m) => fileURLToPath(new URL(m, import.meta.url))), zodPackage()];
+    return files
+      .map((f) => statSync(f))
+      .map((st) => `${st.size}:${st.mtimeMs}`)
+      .join(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+// zod's package.json: beside dist/ in the usual layout (a stat); else where node resolves it
+// (import.meta.resolve costs ~3 ms, a tenth of what `supzcli status` may spend on itself).
+function zodPackage(): string {
+  const near = fileURLToPath(new URL('../../../node_modules/zod/package.json', import.meta.url));
+  try {
+    statSync(near);
+    return near;
+  } catch {
+    return fileURLToPath(import.meta.resolve('zod/package.json'));
+  }
+}
+
+// The keys supzcli reads, from a validated config.
 export interface LiteConfig {
   configPath: string;
   'state-dir': string;
-  supervisor: {
-    'server-url': string;
-    username?: string | undefined;
-    password?: string | undefined;
-    'registry-dirs': string[];
-    'timeout-ms': number;
-    'wait-timeout-ms': number;
-  };
+  supervisor: Config['supervisor'];
   // ha.service-sets: each set's name and its registry, resolved.
   serviceSets: Record<string, string>;
   // The agent's control socket (as agent/paths.ts controlSocketPath).
@@ -27,69 +111,6 @@ export interface LiteConfig {
   refuseVerbs: string[];
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isPosInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
-
-export async function loadConfigLite(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<LiteConfig> {
-  const path = resolve(configPathFrom(explicit, env));
-  let data: unknown;
-  try {
-    // Sync: node:fs is already loaded at start-up, node:fs/promises is not.
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    data = undefined;
-  }
-  const lite = pick(data, path);
-  if (lite) return lite;
-  const { loadConfig } = await import('./load.js');
-  return liteOf(await loadConfig(path, env));
-}
-
-function pick(data: unknown, path: string): LiteConfig | undefined {
-  if (!isObj(data) || !isStr(data['project-name']) || data['project-name'] === '' || !onlyKnownKeys(data)) return undefined;
-  const sv = data.supervisor ?? {};
-  const ha = data.ha ?? {};
-  const z = data.supzcli ?? {};
-  if (!isObj(sv) || !isObj(ha) || !isObj(z)) return undefined;
-  const agent = ha.agent ?? {};
-  const url = sv['server-url'] ?? D['server-url'];
-  const dirs = sv['registry-dirs'] ?? [...D['registry-dirs']];
-  const timeout = sv['timeout-ms'] ?? D['timeout-ms'];
-  const waitTimeout = sv['wait-timeout-ms'] ?? D['wait-timeout-ms'];
-  const stateDir = data['state-dir'] ?? DEFAULT_STATE_DIR;
-  const socket = isObj(agent) ? agent['control-socket'] : undefined;
-  const refuse = z['refuse-verbs'] ?? [];
-  const sets = ha['service-sets'] ?? {};
-  if (!isStr(url) || !/^(unix:\/\/\/.+|https?:\/\/.+)$/.test(url) || !strings(dirs) || !isPosInt(timeout) || !isPosInt(waitTimeout)) return undefined;
-  if (!isStr(stateDir) || !strings(refuse) || !isObj(sets) || !isObj(agent) || (socket !== undefined && !isStr(socket))) return undefined;
-  if ((sv.username !== undefined && !isStr(sv.username)) || (sv.password !== undefined && !isStr(sv.password))) return undefined;
-  const at = (p: string) => resolve(dirname(path), p);
-  const serviceSets: Record<string, string> = {};
-  for (const [name, s] of Object.entries(sets)) {
-    if (!isObj(s) || !isStr(s.registry) || s.registry === '') return undefined;
-    serviceSets[name] = at(s.registry);
-  }
-  return {
-    configPath: path,
-    'state-dir': at(stateDir),
-    supervisor: {
-      'server-url': url,
-      ...(isStr(sv.username) ? { username: sv.username } : {}),
-      ...(isStr(sv.password) ? { password: sv.password } : {}),
-      'registry-dirs': dirs.map(at),
-      'timeout-ms': timeout,
-      'wait-timeout-ms': waitTimeout,
-    },
-    serviceSets,
-    controlSocket: socket === undefined ? join(at(stateDir), CONTROL_SOCKET_NAME) : at(socket),
-    refuseVerbs: refuse,
-  };
-}
-
-// The same view of a fully validated config.
 export function liteOf(cfg: Config): LiteConfig {
   return {
     configPath: cfg.configPath,

@@ -62,19 +62,21 @@ function resolvePaths(cfg: RawConfig, configPath: string): Config {
     'runtime-dir': at(cfg['runtime-dir'] ?? resolve(dir, '..', 'runtime')),
     supervisor: { ...cfg.supervisor, 'registry-dirs': cfg.supervisor['registry-dirs'].map(at) },
   };
-  const maybe = (p: string | undefined) => (p === undefined ? undefined : at(p));
+  // An optional path that is absent stays absent (no key holding undefined): the config is plain
+  // JSON, as the fast loader's cache keeps it (lite.ts).
+  const maybe = <K extends string>(key: K, p: string | undefined) => (p === undefined ? {} : ({ [key]: at(p) } as Record<K, string>));
   if (cfg.nginx) {
     out.nginx = { ...cfg.nginx, 'upstream-conf-path': at(cfg.nginx['upstream-conf-path']), 'pid-file': at(cfg.nginx['pid-file']) };
   }
   if (cfg.ha) {
     const sets = Object.fromEntries(Object.entries(cfg.ha['service-sets']).map(([k, s]) => [k, { ...s, registry: at(s.registry) }]));
-    const peers = Object.fromEntries(Object.entries(cfg.ha.peers).map(([k, p]) => [k, { ...p, 'password-file': maybe(p['password-file']) }]));
+    const peers = Object.fromEntries(Object.entries(cfg.ha.peers).map(([k, p]) => [k, { ...p, ...maybe('password-file', p['password-file']) }]));
     out.ha = {
       ...cfg.ha,
       keepalived: { ...cfg.ha.keepalived, 'notify-fifo': at(cfg.ha.keepalived['notify-fifo']), 'pid-file': at(cfg.ha.keepalived['pid-file']) },
       'service-sets': sets,
       peers,
-      agent: { ...cfg.ha.agent, 'token-file': maybe(cfg.ha.agent['token-file']), 'control-socket': maybe(cfg.ha.agent['control-socket']) },
+      agent: { ...cfg.ha.agent, ...maybe('token-file', cfg.ha.agent['token-file']), ...maybe('control-socket', cfg.ha.agent['control-socket']) },
     };
   }
   return out;

@@ -1,3 +1,4 @@
+import { normalize } from 'node:path';
 import type { RawConfig } from './schema.js';
 
 export interface Problem {
@@ -52,15 +53,35 @@ export function checkRules(cfg: RawConfig): Problem[] {
       const url = peer['agent-url'];
       if (url !== undefined && !isHttpUrl(url)) add(`ha.peers.${p}.agent-url`, `expected an http(s) URL, got "${url}"`);
       const target = peer['sync-target'];
-      if (target !== undefined && !/^(rsync:\/\/[^/]+\/\S+|[^\s:/]+@?[^\s:/]*:\/\S*)$/.test(target)) {
+      if (target?.startsWith('-')) add(`ha.peers.${p}.sync-target`, `must not start with "-" (rsync would read it as an option), got "${target}"`);
+      else if (target !== undefined && !/^(rsync:\/\/[^/]+\/\S+|[^\s:/]+@?[^\s:/]*:\/\S*)$/.test(target)) {
         add(`ha.peers.${p}.sync-target`, `expected user@host:/path or rsync://host/module, got "${target}"`);
       }
+    }
+    const syncing = Object.entries(cfg.ha.peers).filter(([, peer]) => peer['sync-target'] !== undefined);
+    if (syncing.length > 0 && cfg.ha.agent['token-file'] === undefined) {
+      add('ha.agent.token-file', `required with a sync-target (peer ${syncing.map(([p]) => p).join(', ')}): it signs each pushed registry`);
     }
     if (!isHostPort(cfg.ha.agent.listen)) add('ha.agent.listen', `expected host:port, got "${cfg.ha.agent.listen}"`);
     else if (!isLoopback(cfg.ha.agent.listen) && cfg.ha.agent['token-file'] === undefined)
       add('ha.agent.listen', `"${cfg.ha.agent.listen}" is not a loopback address: set ha.agent.token-file too (the API can hold sets)`);
     const instances = new Map<string, string>();
+    const registries = new Map<string, string>();
+    const plain = new Set(cfg.supervisor['registry-dirs'].map((d) => normalize(`${d}/`)));
     for (const [s, set] of Object.entries(cfg.ha['service-sets'])) {
+      // The name is a folder on every peer (<sync-target>/<set>/).
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s) || s.includes('..')) {
+        add(`ha.service-sets.${s}`, `set name must be letters, digits, "_", "-" or "." without "..", got "${s}"`);
+      }
+      const reg = normalize(`${set.registry}/`);
+      const shared = registries.get(reg);
+      if (shared) add(`ha.service-sets.${s}.registry`, `"${set.registry}" is also the registry of set "${shared}"`);
+      registries.set(reg, s);
+      if (plain.has(reg))
+        add(
+          `ha.service-sets.${s}.registry`,
+          `"${set.registry}" is also in supervisor.registry-dirs; a set's registry is managed with the set, list it only here`,
+        );
       const other = instances.get(set['vrrp-instance']);
       if (other) add(`ha.service-sets.${s}.vrrp-instance`, `"${set['vrrp-instance']}" is also used by set "${other}"`);
       instances.set(set['vrrp-instance'], s);

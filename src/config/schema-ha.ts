@@ -34,6 +34,10 @@ export const haSchema = z.strictObject({
       // One rsync run (connection and transfer) and one question to a peer's agent.
       'timeout-ms': z.number().int().positive().default(30_000),
       'role-check-timeout-ms': z.number().int().positive().default(1_000),
+      // What pushes deleted or overwrote on this node (<registry>/.supha-history/): kept this long,
+      // and at most this many pushes' worth.
+      'history-max-age-days': z.number().positive().default(30),
+      'history-max-count': z.number().int().positive().default(200),
     })
     .prefault({}),
   agent: z

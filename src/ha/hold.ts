@@ -38,16 +38,20 @@ export class HoldStore {
     return { ...this.holds };
   }
 
+  // The file first: a hold that could not be written is not held.
   async hold(set: string | undefined, reason: string): Promise<void> {
-    this.holds[set ?? ALL] = { reason, since: new Date().toISOString() };
-    await writeJsonAtomic(this.path, { holds: this.holds });
+    const next = { ...this.holds, [set ?? ALL]: { reason, since: new Date().toISOString() } };
+    await writeJsonAtomic(this.path, { holds: next });
+    this.holds = next;
   }
 
   // Releases one set, or with no set every hold. Returns what was released.
   async release(set: string | undefined): Promise<string[]> {
     const keys = set === undefined ? Object.keys(this.holds) : Object.keys(this.holds).filter((k) => k === set);
-    for (const k of keys) delete this.holds[k];
-    await writeJsonAtomic(this.path, { holds: this.holds });
+    const next = { ...this.holds };
+    for (const k of keys) delete next[k];
+    await writeJsonAtomic(this.path, { holds: next });
+    this.holds = next;
     return keys;
   }
 }

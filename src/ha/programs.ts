@@ -7,10 +7,12 @@ export interface Group {
 }
 
 // The supervisord groups a set's registry defines, by priority: a [group:x] owns its programs;
-// a program in no group is its own group. Groups in autostartGroups() are left out: never loaded.
-export function setGroups(entries: readonly RegistryEntry[]): Group[] {
+// a program in no group is its own group. With `loadable`, groups in autostartGroups() are left
+// out (supha never loads them); without, they are in (a non-MASTER stops them all the same:
+// supervisord's own [include] may have loaded and started them).
+export function setGroups(entries: readonly RegistryEntry[], opts: { loadable: boolean } = { loadable: true }): Group[] {
   const inGroup = new Set(entries.filter((e) => e.kind === 'group').flatMap((e) => e.programs));
-  const bad = new Set(autostartGroups(entries).map((r) => r.group));
+  const bad = new Set(opts.loadable ? autostartGroups(entries).map((r) => r.group) : []);
   return entries
     .filter((e) => e.kind !== 'eventlistener' && !(e.kind !== 'group' && inGroup.has(e.name)) && !bad.has(e.name))
     .map((e) => ({ name: e.name, priority: e.priority }));
@@ -43,13 +45,14 @@ function batches<T extends { priority: number }>(items: T[], descending: boolean
 }
 
 // Polls until none of the named processes is still starting; returns the last process list.
-async function settle(client: SupervisorClient, names: Set<string>, deadlineMs: number): Promise<ProcessInfo[]> {
+// An abort (a demotion of the set) ends the wait at once.
+async function settle(client: SupervisorClient, names: Set<string>, deadlineMs: number, signal: AbortSignal | undefined): Promise<ProcessInfo[]> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const infos = await client.getAllProcessInfo();
     const busy = infos.some((p) => names.has(spec(p)) && (p.statename === 'STARTING' || p.statename === 'BACKOFF'));
-    if (!busy || Date.now() > deadline) return infos;
-    await new Promise((r) => setTimeout(r, 10));
+    if (!busy || Date.now() > deadline || signal?.aborted) return infos;
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -59,19 +62,21 @@ async function settle(client: SupervisorClient, names: Set<string>, deadlineMs: 
 // supervisord's loop may only look at a second later. With `all` (a role change) every process
 // of the groups is asked to start (a possibly stale list is fine: ALREADY_STARTED is ignored) and
 // FATAL ones are retried; otherwise only those found not running, FATAL ones left alone.
+// An aborted signal (the set is being demoted) starts no further batch.
 export async function startAll(
   client: SupervisorClient,
   groups: Group[],
   infos: ProcessInfo[],
-  opts: { all: boolean; settleMs: number },
+  opts: { all: boolean; settleMs: number; signal?: AbortSignal },
 ): Promise<ConvergeResult> {
   const res: ConvergeResult = { started: [], stopped: [], failed: [] };
   const prio = new Map(groups.map((g) => [g.name, g.priority]));
   const todo = infos
-    .filter((p) => prio.has(p.group) && (opts.all || (!RUNNING_STATES.has(p.statename) && p.statename !== 'FATAL')))
+    .filter((p) => prio.has(p.group) && p.statename !== 'STOPPING' && (opts.all || (!RUNNING_STATES.has(p.statename) && p.statename !== 'FATAL')))
     .map((p) => ({ name: spec(p), priority: prio.get(p.group) ?? 999 }));
   const all = batches(todo, false);
   for (const [i, batch] of all.entries()) {
+    if (opts.signal?.aborted) break;
     const t0 = performance.now();
     const answers = await client.multicall(batch.map((b) => ({ methodName: 'supervisor.startProcess', params: [b.name, false] })));
     res.rpcMs = (res.rpcMs ?? 0) + (performance.now() - t0);
@@ -88,9 +93,10 @@ export async function startAll(
       res.started.push(...launched);
       continue;
     }
-    const after = await settle(client, launched, opts.settleMs);
+    const after = await settle(client, launched, opts.settleMs, opts.signal);
     for (const p of after.filter((x) => launched.has(spec(x)))) {
       if (p.statename === 'RUNNING') res.started.push(spec(p));
+      else if (opts.signal?.aborted) continue;
       else res.failed.push({ name: spec(p), error: `${p.statename}${p.spawnerr ? `: ${p.spawnerr}` : ''}` });
     }
   }
@@ -101,9 +107,7 @@ export async function startAll(
 export async function stopAll(client: SupervisorClient, groups: Group[], infos: ProcessInfo[]): Promise<ConvergeResult> {
   const res: ConvergeResult = { started: [], stopped: [], failed: [] };
   const prio = new Map(groups.map((g) => [g.name, g.priority]));
-  const todo = infos
-    .filter((p) => prio.has(p.group) && RUNNING_STATES.has(p.statename) && p.statename !== 'STOPPING')
-    .map((p) => ({ p, priority: prio.get(p.group) ?? 999 }));
+  const todo = infos.filter((p) => prio.has(p.group) && RUNNING_STATES.has(p.statename)).map((p) => ({ p, priority: prio.get(p.group) ?? 999 }));
   for (const batch of batches(todo, true)) {
     await Promise.all(
       batch.map(async ({ p }) => {

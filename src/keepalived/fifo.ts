@@ -1,5 +1,5 @@
-import { constants, fstatSync, openSync } from 'node:fs';
-import { mkdir, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { lstat, mkdir } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
@@ -7,11 +7,24 @@ import { run } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
 import { LineSplitter, type NotifyEvent, parseNotifyLine } from './parse.js';
 
-// Creates the FIFO (mode 0600) if it is missing. A non-FIFO at the path is an error.
+const uid = () => process.getuid?.() ?? 0;
+
+// What is wrong with the file at the FIFO's path, if anything: it must be a FIFO (not a link to
+// one), owned by the agent's user, writable by no one else (whoever can write it can make this
+// node MASTER).
+function fifoProblem(st: { isFIFO(): boolean; isSymbolicLink(): boolean; uid: number; mode: number }): string | undefined {
+  if (st.isSymbolicLink()) return 'is a symbolic link';
+  if (!st.isFIFO()) return 'exists and is not a FIFO';
+  if (st.uid !== uid()) return `is owned by uid ${st.uid}, not ${uid()}`;
+  if ((st.mode & 0o022) !== 0) return `is writable by group or others (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+// Creates the FIFO (mode 0600) if it is missing; refuses one that fifoProblem() finds wrong.
 export async function ensureFifo(path: string): Promise<void> {
   try {
-    const st = await stat(path);
-    if (!st.isFIFO()) throw new UserError(`ha.keepalived.notify-fifo ${path}: exists and is not a FIFO`);
+    const problem = fifoProblem(await lstat(path));
+    if (problem) throw new UserError(`ha.keepalived.notify-fifo ${path}: ${problem}`);
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -21,10 +34,12 @@ export async function ensureFifo(path: string): Promise<void> {
 }
 
 // Reads keepalived's notify_fifo without blocking the event loop. It opens the FIFO read-write,
-// so it never sees end-of-file when keepalived closes it (keepalived restarts are invisible), and
-// reopens it when the path now names another file (keepalived created and removed its own).
+// so it never sees end-of-file when keepalived closes it (keepalived restarts are invisible).
+// When the path is removed or replaced, it opens the new FIFO and keeps reading the old one too:
+// a running keepalived still writes to the pipe it opened, and this is its only reader.
 export class FifoReader {
   private sock: Socket | undefined;
+  private readonly old: Socket[] = [];
   private ino = 0;
   private closed = false;
 
@@ -37,9 +52,20 @@ export class FifoReader {
   async start(): Promise<void> {
     await ensureFifo(this.path);
     // NOTE: a raw fd, not a FileHandle: a FileHandle closes its fd when garbage-collected, under
-    // the socket that still reads it. O_NONBLOCK makes this open return at once.
-    const fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK);
-    this.ino = fstatSync(fd).ino;
+    // the socket that still reads it. O_NONBLOCK makes this open return at once; O_NOFOLLOW
+    // refuses a link put there after the check.
+    const fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    const st = fstatSync(fd);
+    const problem = fifoProblem({ ...st, isFIFO: () => st.isFIFO(), isSymbolicLink: () => false });
+    if (problem) {
+      closeSync(fd);
+      throw new UserError(`ha.keepalived.notify-fifo ${this.path}: ${problem}`);
+    }
+    this.ino = st.ino;
+    this.sock = this.read(fd);
+  }
+
+  private read(fd: number): Socket {
     const splitter = new LineSplitter();
     // NOTE: net.Socket over the fd reads the pipe in libuv's event loop, not in a pool thread.
     const sock = new Socket({ fd, readable: true, writable: false });
@@ -54,25 +80,20 @@ export class FifoReader {
       }
     });
     sock.on('error', (err) => this.log.error({ err, fifo: this.path }, 'fifo: read error'));
-    this.sock = sock;
+    return sock;
   }
 
-  // Reopens when the FIFO was removed or replaced. Called from the agent's timer.
+  // Opens the FIFO again when the path was removed or replaced. Called from the agent's timer.
   async check(): Promise<void> {
     if (this.closed) return;
-    let ino = -1;
-    try {
-      const st = await stat(this.path);
-      ino = st.isFIFO() ? st.ino : -1;
-    } catch {
-      ino = -1;
-    }
-    if (ino === this.ino) return;
-    this.log.warn({ fifo: this.path }, 'fifo: path changed or missing, reopening');
-    this.sock?.destroy();
-    if (ino === -1) {
-      await unlink(this.path).catch(() => {});
-    }
+    const st = await lstat(this.path).catch(() => undefined);
+    if (st?.isFIFO() && st.ino === this.ino) return;
+    this.log.warn({ fifo: this.path }, 'fifo: path changed or missing; opening the new one, still reading the old');
+    if (this.sock) this.old.push(this.sock);
+    // A few old pipes at most: keepalived holds one; older ones have no writer left.
+    while (this.old.length > 3) this.old.shift()?.destroy();
+    this.sock = undefined;
+    if (st && !st.isFIFO()) throw new UserError(`ha.keepalived.notify-fifo ${this.path}: exists and is not a FIFO`);
     await this.start();
   }
 
@@ -80,5 +101,6 @@ export class FifoReader {
     this.closed = true;
     this.sock?.destroy();
     this.sock = undefined;
+    for (const s of this.old.splice(0)) s.destroy();
   }
 }

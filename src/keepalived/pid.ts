@@ -6,8 +6,9 @@ export interface Liveness {
   why?: string;
 }
 
-// Whether the process named by a pid file is alive: the file must hold a PID, and that process
-// must exist and not be a zombie (a file left by a SIGKILLed keepalived says nothing).
+// Whether the keepalived named by a pid file is alive: the file must hold a PID, and that process
+// must exist, not be a zombie (a file left by a SIGKILLed keepalived says nothing) and be
+// keepalived (its PID may have been reused by any other process since).
 export async function pidFileAlive(pidFile: string): Promise<Liveness> {
   let text: string;
   try {
@@ -30,5 +31,7 @@ export async function pidFileAlive(pidFile: string): Promise<Liveness> {
   } catch {
     return { alive: false, pid, why: `process ${pid} from ${pidFile} is gone` };
   }
+  const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+  if (comm !== 'keepalived') return { alive: false, pid, why: `process ${pid} from ${pidFile} is not keepalived (${comm || 'unknown'})` };
   return { alive: true, pid };
 }

@@ -1,7 +1,6 @@
-import type xmlrpcModule from 'xmlrpc';
 import { SupervisorFault, SupervisorProtocolError, SupervisorUnreachable } from './faults.js';
 import type { ConfigInfo, ProcessInfo, ProcessResult, SupervisorState, TailResult } from './types.js';
-import { wireCall } from './wire.js';
+import { type WireTarget, wireCall } from './wire.js';
 
 export interface ClientOptions {
   // unix:///path/to/supervisor.sock or http://host:port
@@ -12,42 +11,31 @@ export interface ClientOptions {
   timeoutMs?: number;
   // Calls that wait for processes (start/stop with wait): must exceed startsecs and stopwaitsecs.
   waitTimeoutMs?: number;
-  // 'xmlrpc' (default): the xmlrpc package. 'builtin': wire.ts, which loads only node:http and
-  // keeps start-up short (supzcli uses it).
-  transport?: 'xmlrpc' | 'builtin';
 }
 
-type XmlRpcValue = unknown;
-type XmlRpcOptions = Exclude<Parameters<typeof xmlrpcModule.createClient>[0], string> & { socketPath?: string; agent?: false; signal?: AbortSignal };
-
 // A typed client for supervisord's XML-RPC API (http://supervisord.org/api.html) over its
-// unix socket or inet port. Every call has a timeout; faults keep supervisord's name.
+// unix socket or inet port, through the project's one XML-RPC codec and transport (wire.ts).
+// Every call has a timeout; faults keep supervisord's name.
 export class SupervisorClient {
   readonly url: string;
-  private readonly base: XmlRpcOptions;
+  private readonly target: WireTarget;
   private readonly timeoutMs: number;
   private readonly waitTimeoutMs: number;
-  private readonly transport: 'xmlrpc' | 'builtin';
 
   constructor(opts: ClientOptions) {
     this.url = opts.url;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.waitTimeoutMs = opts.waitTimeoutMs ?? 120_000;
-    this.transport = opts.transport ?? 'xmlrpc';
-    const base: XmlRpcOptions = { path: '/RPC2', agent: false };
-    if (opts.url.startsWith('unix://')) {
-      base.socketPath = opts.url.slice('unix://'.length);
-      base.host = 'localhost';
-    } else {
+    const target: WireTarget = { host: 'localhost', path: '/RPC2' };
+    if (opts.url.startsWith('unix://')) target.socketPath = opts.url.slice('unix://'.length);
+    else {
       const u = new URL(opts.url);
-      base.host = u.hostname;
-      base.port = Number(u.port || 80);
-      if (u.pathname && u.pathname !== '/') base.path = u.pathname;
+      target.host = u.hostname;
+      target.port = Number(u.port || 80);
+      if (u.pathname && u.pathname !== '/') target.path = u.pathname;
     }
-    if (opts.username !== undefined && opts.password !== undefined) {
-      base.basic_auth = { user: opts.username, pass: opts.password };
-    }
-    this.base = base;
+    if (opts.username !== undefined && opts.password !== undefined) target.auth = { user: opts.username, pass: opts.password };
+    this.target = target;
   }
 
   // What a log shows of a client: never the credentials it holds.
@@ -56,27 +44,15 @@ export class SupervisorClient {
   }
 
   // One XML-RPC call. `wait` picks the long timeout.
-  async call<T = XmlRpcValue>(method: string, params: unknown[] = [], wait = false): Promise<T> {
+  async call<T = unknown>(method: string, params: unknown[] = [], wait = false): Promise<T> {
     const timeoutMs = wait ? this.waitTimeoutMs : this.timeoutMs;
-    const signal = AbortSignal.timeout(timeoutMs);
-    if (this.transport === 'builtin') {
-      const b = this.base;
-      const auth = b.basic_auth ? { user: b.basic_auth.user, pass: b.basic_auth.pass } : undefined;
-      const target = { socketPath: b.socketPath, host: b.host ?? 'localhost', port: b.port, path: b.path ?? '/RPC2', auth };
-      return wireCall(target, method, params, signal).then(
-        (v) => v as T,
-        (err: unknown) => Promise.reject(this.translate(method, err, timeoutMs)),
-      );
+    try {
+      return (await wireCall(this.target, method, params, AbortSignal.timeout(timeoutMs))) as T;
+    } catch (err) {
+      // A value the codec cannot encode is the caller's bug, not supervisord's answer.
+      if (err instanceof TypeError) throw err;
+      throw this.translate(method, err, timeoutMs);
     }
-    const { default: xmlrpc } = await import('xmlrpc');
-    // A fresh client per call: the options object carries the per-call abort signal.
-    const client = xmlrpc.createClient({ ...this.base, headers: {}, signal } as XmlRpcOptions);
-    return new Promise<T>((resolve, reject) => {
-      client.methodCall(method, params, (err: unknown, value: unknown) => {
-        if (err) reject(this.translate(method, err, timeoutMs));
-        else resolve(value as T);
-      });
-    });
   }
 
   private translate(method: string, err: unknown, timeoutMs: number): Error {
@@ -88,9 +64,9 @@ export class SupervisorClient {
     if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return new SupervisorUnreachable(this.url, `no answer to ${method} within ${timeoutMs} ms`);
     switch (e.code) {
       case 'ENOENT':
-        return new SupervisorUnreachable(this.url, 'no socket file (is supervisord running?)');
+        return new SupervisorUnreachable(this.url, 'no socket file (is supervisord running?)', { cause: err });
       case 'ECONNREFUSED':
-        return new SupervisorUnreachable(this.url, 'connection refused (is supervisord running?)');
+        return new SupervisorUnreachable(this.url, 'connection refused (is supervisord running?)', { cause: err });
       case 'EACCES':
         return new SupervisorUnreachable(this.url, 'permission denied on the socket');
       case 'ECONNRESET':
@@ -170,6 +146,33 @@ export class SupervisorClient {
     const method = channel === 'stdout' ? 'supervisor.tailProcessStdoutLog' : 'supervisor.tailProcessStderrLog';
     const [bytes, off, overflow] = await this.call<[string, number, boolean]>(method, [name, offset, length]);
     return { bytes, offset: off, overflow };
+  }
+  // supervisord's main log: the last -offset bytes when offset < 0 (length 0), as supervisorctl maintail.
+  readLog(offset: number, length: number): Promise<string> {
+    return this.call('supervisor.readLog', [offset, length]);
+  }
+  // The main log as it grows, from supervisord's /mainlogtail (what supervisorctl maintail -f
+  // reads; not XML-RPC), until `signal` aborts or supervisord closes it.
+  async followMainLog(onData: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const { request } = await import('node:http');
+    const b = this.target;
+    const auth = b.auth ? `${b.auth.user}:${b.auth.pass}` : undefined;
+    await new Promise<void>((resolve, reject) => {
+      const done = (err: unknown) => (signal.aborted ? resolve() : reject(this.translate('/mainlogtail', err, 0)));
+      const req = request({ socketPath: b.socketPath, host: b.host, port: b.port, path: '/mainlogtail', auth, signal }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          done({ res });
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', onData);
+        res.on('end', () => resolve());
+        res.on('error', done);
+      });
+      req.on('error', done);
+      req.end();
+    });
   }
   clearProcessLogs(name: string): Promise<boolean> {
     return this.call('supervisor.clearProcessLogs', [name]);

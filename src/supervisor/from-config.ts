@@ -1,9 +1,9 @@
 import type { SupervisorConfig } from '../config/schema.js';
-import { type ClientOptions, SupervisorClient } from './client.js';
+import { SupervisorClient } from './client.js';
 
 // Its own module so supzcli's fast path loads only the client, not the rest of supervisor/.
 // A client for the config's supervisor section (a full Config, or supzcli's LiteConfig).
-export function clientFromConfig(cfg: { supervisor: SupervisorConfig }, opts: Pick<ClientOptions, 'transport'> = {}): SupervisorClient {
+export function clientFromConfig(cfg: { supervisor: SupervisorConfig }): SupervisorClient {
   const s = cfg.supervisor;
   return new SupervisorClient({
     url: s['server-url'],
@@ -11,6 +11,5 @@ export function clientFromConfig(cfg: { supervisor: SupervisorConfig }, opts: Pi
     password: s.password,
     timeoutMs: s['timeout-ms'],
     waitTimeoutMs: s['wait-timeout-ms'],
-    ...opts,
   });
 }

@@ -1,7 +1,9 @@
 // supervisord's process states, by name (ProcessStates in supervisor/states.py).
 export type ProcessStateName = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL' | 'UNKNOWN';
 
-export const RUNNING_STATES: ReadonlySet<ProcessStateName> = new Set(['RUNNING', 'STARTING', 'BACKOFF', 'STOPPING']);
+// supervisord's RUNNING_STATES (supervisor/states.py): what stopProcess acts on and startProcess
+// refuses (ALREADY_STARTED). STOPPING is not one: it is on its way out.
+export const RUNNING_STATES: ReadonlySet<ProcessStateName> = new Set(['RUNNING', 'STARTING', 'BACKOFF']);
 
 export interface ProcessInfo {
   name: string;

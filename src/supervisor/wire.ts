@@ -1,8 +1,10 @@
 import { connect } from 'node:net';
+import { decodeResponse } from './xml-decode.js';
+import { encodeCall } from './xml-encode.js';
 
-// A small XML-RPC codec and HTTP/1.0 transport, enough for supervisord (strings, ints, doubles,
-// booleans, arrays, structs). It loads only node:net, so `supzcli status` starts fast: the
-// `xmlrpc` package costs ~45 ms of start-up and node:http ~20 ms on a loaded 2-core machine.
+// The one XML-RPC transport: HTTP/1.0 POST over supervisord's unix socket or inet port. It loads
+// only node:net, so `supzcli status` starts fast (the `xmlrpc` package cost ~45 ms of start-up
+// and node:http ~20 ms on a loaded 2-core machine).
 
 export interface WireTarget {
   socketPath?: string | undefined;
@@ -12,20 +14,30 @@ export interface WireTarget {
   auth?: { user: string; pass: string } | undefined;
 }
 
+// A response larger than this is refused (a log read is bounded by its length argument).
+const MAX_RESPONSE = 64 * 1024 * 1024;
+
 // Errors keep the shapes SupervisorClient.translate() reads: {faultCode, faultString} for a
 // fault, {res: {statusCode}} for HTTP, node's socket errors and AbortError as they come.
-export function wireCall(target: WireTarget, method: string, params: readonly unknown[], signal: AbortSignal): Promise<unknown> {
-  const body = Buffer.from(
-    `<?xml version="1.0"?><methodCall><methodName>${escapeXml(method)}</methodName><params>${params.map((p) => `<param>${encodeValue(p)}</param>`).join('')}</params></methodCall>`,
-  );
+export async function wireCall(target: WireTarget, method: string, params: readonly unknown[], signal: AbortSignal): Promise<unknown> {
+  return decodeResponse(await httpExchange(target, encodeCall(method, params), signal));
+}
+
+// POSTs an XML body and resolves with the response body (HTTP 200) as text.
+export function httpExchange(target: WireTarget, xml: string, signal: AbortSignal): Promise<string> {
+  const body = Buffer.from(xml);
   const auth = target.auth ? `Authorization: Basic ${Buffer.from(`${target.auth.user}:${target.auth.pass}`).toString('base64')}\r\n` : '';
   const head = `POST ${target.path} HTTP/1.0\r\nHost: ${target.host}\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n${auth}\r\n`;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const sock = target.socketPath ? connect(target.socketPath) : connect(target.port ?? 80, target.host);
     const chunks: Buffer[] = [];
+    let size = 0;
+    // Where the body starts and how long it is, once the headers are in.
+    let bodyAt = -1;
+    let length: number | undefined;
     let settled = false;
-    const finish = (fn: () => unknown) => {
+    const finish = (fn: () => string) => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
@@ -43,8 +55,20 @@ export function wireCall(target: WireTarget, method: string, params: readonly un
     sock.on('connect', () => sock.write(Buffer.concat([Buffer.from(head), body])));
     sock.on('data', (c: Buffer) => {
       chunks.push(c);
-      const raw = Buffer.concat(chunks);
-      if (complete(raw)) finish(() => decodeResponse(httpBody(raw)));
+      size += c.length;
+      if (size > MAX_RESPONSE) return finish(() => fail(`response larger than ${MAX_RESPONSE} bytes`));
+      if (bodyAt < 0) {
+        // Headers are small: join only until their end is seen, then count bytes.
+        const raw = chunks.length > 1 ? Buffer.concat(chunks) : c;
+        chunks.length = 0;
+        chunks.push(raw);
+        const sep = raw.indexOf('\r\n\r\n');
+        if (sep < 0) return;
+        bodyAt = sep + 4;
+        const len = /^content-length:\s*(\d+)\s*$/im.exec(raw.subarray(0, sep).toString('latin1'))?.[1];
+        length = len === undefined ? undefined : Number(len);
+      }
+      if (length !== undefined && size - bodyAt >= length) finish(() => httpBody(Buffer.concat(chunks, size)));
     });
     sock.on('error', (err) => {
       if (settled) return;
@@ -52,30 +76,29 @@ export function wireCall(target: WireTarget, method: string, params: readonly un
       signal.removeEventListener('abort', onAbort);
       reject(err);
     });
-    sock.on('end', () => finish(() => decodeResponse(httpBody(Buffer.concat(chunks)))));
+    sock.on('end', () => finish(() => httpBody(Buffer.concat(chunks, size))));
   });
 }
 
-// Whether a response with a Content-Length has all its body (else the server's close ends it).
-function complete(raw: Buffer): boolean {
-  const sep = raw.indexOf('\r\n\r\n');
-  if (sep < 0) return false;
-  const length = /^content-length:\s*(\d+)/im.exec(raw.subarray(0, sep).toString('latin1'))?.[1];
-  return length !== undefined && raw.length - sep - 4 >= Number(length);
+function fail(what: string): never {
+  throw new Error(`malformed HTTP response: ${what}`);
 }
 
 // The body of an HTTP/1.x response read to its end; a status other than 200 is an error.
 function httpBody(raw: Buffer): string {
   const sep = raw.indexOf('\r\n\r\n');
-  if (sep < 0) throw new Error('malformed HTTP response: no end of headers');
+  if (sep < 0) fail('no end of headers');
   const head = raw.subarray(0, sep).toString('latin1');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
-  if (!status) throw new Error('malformed HTTP response: no status line');
+  if (!status) fail('no status line');
   if (status !== 200) throw Object.assign(new Error(`HTTP ${status}`), { res: { statusCode: status } });
   let body = raw.subarray(sep + 4);
-  if (/^transfer-encoding:\s*chunked/im.test(head)) body = unchunk(body);
-  const length = /^content-length:\s*(\d+)/im.exec(head)?.[1];
-  if (length !== undefined) body = body.subarray(0, Number(length));
+  if (/^transfer-encoding:\s*chunked\s*$/im.test(head)) body = unchunk(body);
+  const length = /^content-length:\s*(\d+)\s*$/im.exec(head)?.[1];
+  if (length !== undefined) {
+    if (body.length < Number(length)) fail(`body cut short (${body.length} of ${length} bytes)`);
+    body = body.subarray(0, Number(length));
+  }
   return body.toString('utf8');
 }
 
@@ -84,118 +107,11 @@ function unchunk(b: Buffer): Buffer {
   let at = 0;
   for (;;) {
     const eol = b.indexOf('\r\n', at);
+    if (eol < 0) fail('a chunked body cut short');
     const size = Number.parseInt(b.subarray(at, eol).toString('latin1'), 16);
-    if (eol < 0 || !(size > 0)) return Buffer.concat(parts);
+    if (Number.isNaN(size) || eol + 2 + size > b.length) fail('a bad chunk');
+    if (size === 0) return Buffer.concat(parts);
     parts.push(b.subarray(eol + 2, eol + 2 + size));
     at = eol + 2 + size + 2;
-  }
-}
-
-export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-export function encodeValue(v: unknown): string {
-  if (typeof v === 'string') return `<value><string>${escapeXml(v)}</string></value>`;
-  if (typeof v === 'boolean') return `<value><boolean>${v ? 1 : 0}</boolean></value>`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `<value><int>${v}</int></value>` : `<value><double>${v}</double></value>`;
-  if (Array.isArray(v)) return `<value><array><data>${v.map(encodeValue).join('')}</data></array></value>`;
-  if (v !== null && typeof v === 'object') {
-    const members = Object.entries(v).map(([k, x]) => `<member><name>${escapeXml(k)}</name>${encodeValue(x)}</member>`);
-    return `<value><struct>${members.join('')}</struct></value>`;
-  }
-  throw new TypeError(`cannot encode ${typeof v} as XML-RPC`);
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function unescapeXml(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_m, e: string) => {
-    if (e[0] !== '#') return ENTITIES[e] ?? '';
-    return String.fromCodePoint(e[1] === 'x' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
-  });
-}
-
-interface Frame {
-  tag: string;
-  text: string;
-  items?: unknown[];
-  obj?: Record<string, unknown>;
-  member?: string;
-  value?: unknown;
-  typed?: boolean;
-}
-
-// Decodes a methodResponse: the value, or throws {faultCode, faultString} for a fault.
-export function decodeResponse(xml: string): unknown {
-  const stack: Frame[] = [];
-  let result: unknown;
-  let fault = false;
-  let done = false;
-  const re = /<(\/?)([A-Za-z][\w.-]*)[^>]*?(\/?)>|<\?[^>]*\?>|<!--[\s\S]*?-->|([^<]+)/g;
-  for (const m of xml.matchAll(re)) {
-    const [, close, tag, selfClose, text] = m;
-    const top = stack[stack.length - 1];
-    if (text !== undefined) {
-      if (top) top.text += text;
-      continue;
-    }
-    if (!tag) continue;
-    if (!close) {
-      const frame: Frame = { tag, text: '' };
-      if (tag === 'array') frame.items = [];
-      if (tag === 'struct') frame.obj = {};
-      if (tag === 'fault') fault = true;
-      stack.push(frame);
-      if (!selfClose) continue;
-    }
-    const f = stack.pop();
-    if (!f || f.tag !== tag) throw new Error(`malformed XML-RPC: unexpected </${tag}>`);
-    const parent = stack[stack.length - 1];
-    const value = scalar(f);
-    if (tag === 'name' && parent?.tag === 'member') parent.member = unescapeXml(f.text);
-    else if (tag === 'value') {
-      const v = f.typed ? f.value : unescapeXml(f.text);
-      if (parent?.tag === 'data') stack[stack.length - 2]?.items?.push(v);
-      else if (parent?.tag === 'member') parent.value = v;
-      else if (parent?.tag === 'param' || parent?.tag === 'fault') {
-        result = v;
-        done = true;
-      }
-    } else if (tag === 'member' && parent?.obj && f.member !== undefined) parent.obj[f.member] = f.value;
-    else if (parent?.tag === 'value' && value !== NOT_SCALAR) {
-      parent.value = value;
-      parent.typed = true;
-    }
-  }
-  if (!done) throw new Error('malformed XML-RPC: no value in the response');
-  if (fault) {
-    const f = result as { faultCode?: unknown; faultString?: unknown };
-    throw Object.assign(new Error(String(f?.faultString ?? 'fault')), { faultCode: Number(f?.faultCode), faultString: String(f?.faultString ?? '') });
-  }
-  return result;
-}
-
-const NOT_SCALAR = Symbol('not scalar');
-
-function scalar(f: Frame): unknown {
-  switch (f.tag) {
-    case 'string':
-      return unescapeXml(f.text);
-    case 'int':
-    case 'i4':
-    case 'i8':
-    case 'double':
-      return Number(f.text.trim());
-    case 'boolean':
-      return f.text.trim() === '1';
-    case 'nil':
-      return null;
-    case 'array':
-      return f.items;
-    case 'struct':
-      return f.obj;
-    default:
-      return NOT_SCALAR;
   }
 }

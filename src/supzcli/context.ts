@@ -10,6 +10,8 @@ export interface Ctx {
   io: SupzIo;
   // Aborted by Ctrl-C while a command runs (tail -f stops; the prompt stays).
   interrupt: AbortSignal;
+  // Set when --force let a command act without an agent saying this node is MASTER (audited).
+  forced?: boolean;
 }
 
 export interface SupzIo extends Io {

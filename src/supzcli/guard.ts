@@ -1,11 +1,13 @@
-import { dirname } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Ctx } from './context.js';
-import { readNote } from './park.js';
+import { originOf } from './park.js';
 import { Refused } from './refuse.js';
 import type { View } from './view.js';
 
-// Invariant 1: a program of a service set runs on at most one node, the set's MASTER. Before
-// supzcli starts such a program it asks the local agent this node's role for the set.
+// Invariant 1: a program of a service set runs on at most one node, the set's MASTER; and only
+// the MASTER edits the set's registry (elsewhere it is a replica). Before supzcli starts, stops or
+// updates such a program it asks the local agent this node's role for the set.
 
 // `--force` among a verb's words: taken out; true when it was there.
 export function takeForce(args: string[]): boolean {
@@ -15,9 +17,19 @@ export function takeForce(args: string[]): boolean {
   return true;
 }
 
-// The service set whose registry holds `dir`, if any.
+// The service set whose registry holds `dir`, if any. Compared after realpath: a symlink, a
+// trailing slash or a `..` names the same folder.
 export function setOfDir(ctx: Ctx, dir: string): string | undefined {
-  return Object.entries(ctx.cfg.serviceSets).find(([, reg]) => reg === dir)?.[0];
+  const want = real(dir);
+  return Object.entries(ctx.cfg.serviceSets).find(([, reg]) => real(reg) === want)?.[0];
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return resolve(p);
+  }
 }
 
 // The service set of each group that has one: by its registry conf, else by where its parked conf
@@ -26,8 +38,7 @@ export async function setsOf(ctx: Ctx, view: View, groups: readonly string[]): P
   const out = new Map<string, string>();
   for (const g of groups) {
     const files = view.registry.get(g)?.files ?? [];
-    const dirs =
-      files.length > 0 ? files.map(dirname) : await Promise.all((view.parked.get(g)?.files ?? []).map(async (f) => dirname((await readNote(f))?.from ?? '')));
+    const dirs = files.length > 0 ? files.map(dirname) : (view.parked.get(g)?.files ?? []).map((f) => dirname(originOf(f)));
     const set = dirs.map((d) => setOfDir(ctx, d)).find((s) => s !== undefined);
     if (set !== undefined) out.set(g, set);
   }
@@ -53,12 +64,17 @@ export async function requireMaster(ctx: Ctx, verb: string, sets: ReadonlyMap<st
       );
     }
     ctx.io.err(`supzcli: warning: no agent answers (${err.message}); --force: ${verb} without checking this node is MASTER`);
+    ctx.forced = true;
     return;
   }
   for (const [what, set] of sets) {
     const role = roles[set]?.role ?? 'unknown to the agent';
     if (role !== 'MASTER') {
-      throw new Refused(`refused: ${verb} ${what}: this node is ${role} of service set ${set}, not MASTER; its programs run only on the MASTER`);
+      const why =
+        verb === 'start' || verb === 'restart'
+          ? 'its programs run only on the MASTER'
+          : `its registry here is a replica of the MASTER's: ${verb} it on the MASTER`;
+      throw new Refused(`refused: ${verb} ${what}: this node is ${role} of service set ${set}, not MASTER; ${why}`);
     }
   }
 }

@@ -1,21 +1,24 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { liteOf } from '../config/lite.js';
+import { liteOf, loadConfigFast } from '../config/lite.js';
 import { errorMessage, isUserError } from '../errors.js';
+import { clientFromConfig } from '../supervisor/from-config.js';
+import type { ProcessInfo } from '../supervisor/types.js';
+import { completions } from './complete.js';
 import { runWords, type Session } from './run.js';
+import { VERBS } from './verbs/index.js';
 
 const PROMPT = 'supzcli> ';
 
 // The prompt supzcli opens with no verb, as supervisorctl's: shows status first, then reads
 // commands (same verbs, same refusals, each audited) until exit, quit or EOF. On a terminal it
-// keeps a history in ~/.supzcli_history. Ctrl-C stops a running tail -f, or leaves the prompt.
+// keeps a history in ~/.supzcli_history and completes verbs and program names on Tab. Ctrl-C
+// stops a running tail -f, or leaves the prompt.
 export async function interactive(s: Session): Promise<number> {
   // The whole config is checked once, up front: a broken one ends the session with one line.
   try {
-    const { loadConfig } = await import('../config/load.js');
-    s.cfg = liteOf(await loadConfig(s.configPath, s.io.env));
-    s.validated = true;
+    s.cfg = liteOf(await loadConfigFast(s.configPath, s.io.env));
   } catch (err) {
     if (!isUserError(err)) throw err;
     s.io.err(`supzcli: ${err.message}`);
@@ -24,7 +27,17 @@ export async function interactive(s: Session): Promise<number> {
   const tty = process.stdin.isTTY === true;
   const historyFile = s.io.env.HOME ? join(s.io.env.HOME, '.supzcli_history') : undefined;
   let history: string[] = tty && historyFile ? await loadHistory(historyFile) : [];
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: PROMPT, terminal: tty, history, historySize: 500 });
+  // Completion asks supervisord once per command line, however often Tab is hit (supervisorctl's cache).
+  let cached: Promise<ProcessInfo[]> | undefined;
+  const infos = () => {
+    cached ??= s.cfg ? clientFromConfig(s.cfg).getAllProcessInfo() : Promise.resolve([]);
+    return cached;
+  };
+  const verbs = [...VERBS.map((v) => v.name), 'exit', 'quit'];
+  const completer = (line: string, cb: (err: null, result: [string[], string]) => void) => {
+    void Promise.resolve(completions(line, verbs, infos)).then((r) => cb(null, r));
+  };
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: PROMPT, terminal: tty, history, historySize: 500, completer });
   rl.on('history', (h: string[]) => {
     history = h;
   });
@@ -38,6 +51,7 @@ export async function interactive(s: Session): Promise<number> {
   const closed = new Promise<void>((resolve) => rl.once('close', () => resolve()));
 
   const runLine = async (line: string) => {
+    cached = undefined;
     running = new AbortController();
     try {
       await runWords(line.trim().split(/\s+/), s, running.signal);
@@ -67,7 +81,16 @@ export async function interactive(s: Session): Promise<number> {
   await closed;
   process.off('SIGINT', interrupt);
   s.io.out('');
-  if (tty && historyFile) await writeFile(historyFile, `${history.slice(0, 500).reverse().join('\n')}\n`, { mode: 0o600 }).catch(() => {});
+  if (tty && historyFile)
+    await writeFile(
+      historyFile,
+      `${history
+        .slice(0, 500)
+        .map((h) => h.trimEnd())
+        .reverse()
+        .join('\n')}\n`,
+      { mode: 0o600 },
+    ).catch(() => {});
   return 0;
 }
 

@@ -31,10 +31,10 @@ export async function main(argv: readonly string[], io: SupzIo): Promise<number>
   }
   const words = argv.slice(i);
   if (words.length === 0) return (await import('./interactive.js')).interactive(s);
-  // Ctrl-C ends `tail -f` cleanly (exit 0, as supervisorctl); any other verb dies of it as usual.
+  // Ctrl-C ends `tail -f` and `maintail -f` cleanly (exit 0, as supervisorctl); any other verb dies of it as usual.
   const ac = new AbortController();
   const onInt = () => ac.abort();
-  if (words[0] === 'tail') process.once('SIGINT', onInt);
+  if (words[0] === 'tail' || words[0] === 'maintail') process.once('SIGINT', onInt);
   try {
     return await runWords(words, s, ac.signal);
   } finally {

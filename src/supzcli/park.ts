@@ -1,11 +1,14 @@
-import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorMessage, UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { moveFileDurable } from '../util/move.js';
 
-// The parked store: <state-dir>/parked/<file> plus <file>.json saying where it came from.
-// A conf is always in the registry or here (or, across filesystems, briefly in both).
+// The parked store, keyed by registry and file: <parked>/<registry, URI-encoded>/<file> plus
+// <file>.json saying who parked it and when. Older versions of the same file are kept, never
+// dropped, under <registry key>/versions/ (each with its note). A conf is always in the registry
+// or here (across filesystems, briefly in both). Callers hold the registry's lock (run.ts).
 
 export interface ParkNote {
   from: string;
@@ -14,11 +17,32 @@ export interface ParkNote {
   groups: string[];
 }
 
-// Moves a registry conf into the parked store and returns its new path. An older parked copy
-// of the same name is kept as <file>.superseded-<time> when it differs.
-export async function park(file: string, dir: string, note: Omit<ParkNote, 'from' | 'time'>): Promise<string> {
+// The folder of one registry's parked confs.
+export function storeOf(root: string, registry: string): string {
+  return join(root, encodeURIComponent(registry));
+}
+
+// The registry a parked conf came from: its folder's name says it.
+export function originOf(parked: string): string {
+  return join(decodeURIComponent(basename(dirname(parked))), basename(parked));
+}
+
+// Every registry folder of the store (what the parked scan reads).
+export async function storeDirs(root: string): Promise<string[]> {
+  const names = await readdir(root, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  return names.filter((d) => d.isDirectory() && d.name.startsWith('%')).map((d) => join(root, d.name));
+}
+
+// Moves a registry conf into the store and returns its new path. A copy already parked under the
+// same registry and name is kept as a version first (dropped only when it is the same bytes).
+export async function park(file: string, root: string, note: Omit<ParkNote, 'from' | 'time'>): Promise<string> {
+  const dir = storeOf(root, dirname(file));
+  await mkdir(dir, { recursive: true, mode: 0o750 });
   const to = join(dir, basename(file));
-  await supersede(to, file);
+  await keepVersion(to, file);
   await writeJsonAtomic(`${to}.json`, { from: file, time: new Date().toISOString(), ...note } satisfies ParkNote);
   await moveFileDurable(file, to);
   return to;
@@ -26,12 +50,7 @@ export async function park(file: string, dir: string, note: Omit<ParkNote, 'from
 
 // Moves a parked conf back to where it came from; returns the registry path.
 export async function unpark(parked: string, registryDirs: readonly string[]): Promise<string> {
-  const note = await readNote(parked);
-  let to = note?.from;
-  if (to === undefined) {
-    if (registryDirs.length !== 1) throw new UserError(`${parked}: no ${basename(parked)}.json says which registry it came from; move it back by hand`);
-    to = join(registryDirs[0] ?? '', basename(parked));
-  }
+  const to = originOf(parked);
   if (!registryDirs.includes(dirname(to))) {
     throw new UserError(`${parked} came from ${dirname(to)}, which is no longer a registry in the config; move it back by hand`);
   }
@@ -43,13 +62,24 @@ export async function unpark(parked: string, registryDirs: readonly string[]): P
   return to;
 }
 
-// Drops a parked copy that a registry conf has replaced: removed when equal, else renamed aside.
-export async function supersede(parked: string, current: string): Promise<void> {
-  if (!(await exists(parked))) return;
+// Moves a parked conf (and its note) to its registry's versions/ folder, unless it holds the
+// same bytes as `current` (then the parked copy is redundant and removed). Returns the version's
+// path, or undefined when there was nothing to keep.
+export async function keepVersion(parked: string, current: string): Promise<string | undefined> {
+  if (!(await exists(parked))) return undefined;
   const [a, b] = await Promise.all([readFile(parked), readFile(current).catch(() => undefined)]);
-  if (b !== undefined && a.equals(b)) await unlink(parked);
-  else await rename(parked, `${parked}.superseded-${new Date().toISOString().replace(/[:.]/g, '')}`);
-  await unlink(`${parked}.json`).catch(() => {});
+  if (b !== undefined && a.equals(b)) {
+    await unlink(parked);
+    await unlink(`${parked}.json`).catch(() => {});
+    return undefined;
+  }
+  const versions = join(dirname(parked), 'versions');
+  await mkdir(versions, { recursive: true, mode: 0o750 });
+  const stamp = `${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+  const to = join(versions, `${stamp}-${basename(parked)}`);
+  if (await exists(`${parked}.json`)) await moveFileDurable(`${parked}.json`, `${to}.json`);
+  await moveFileDurable(parked, to);
+  return to;
 }
 
 export async function readNote(parked: string): Promise<ParkNote | undefined> {
@@ -60,7 +90,7 @@ export async function readNote(parked: string): Promise<ParkNote | undefined> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,

@@ -1,8 +1,10 @@
-import { errorMessage, UsageError, UserError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { groupOfMember, groupsOf, type RegistryGroup, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo } from '../supervisor/types.js';
 import { type Ctx, parkedDir, registryDirs } from './context.js';
 import { nameProblem, splitNamespec } from './names.js';
+import { storeDirs } from './park.js';
+import { migrateParked } from './park-migrate.js';
 import { Refused } from './refuse.js';
 
 // What supzcli knows before acting: supervisord's processes, the registry and the parked store.
@@ -15,10 +17,13 @@ export interface View {
 
 export async function viewOf(ctx: Ctx): Promise<View> {
   const scan = (dirs: string[]) =>
-    scanRegistry(dirs).catch((err: unknown) => {
-      throw new UserError(`cannot read ${dirs.join(', ')}: ${errorMessage(err)}`, undefined, { cause: err });
+    scanRegistry(dirs).then(({ entries, problems }) => {
+      if (problems.length > 0) throw new UserError(`cannot read ${problems.map((p) => `${p.path}: ${p.message}`).join(', ')}`);
+      return entries;
     });
-  const [infos, reg, parked] = await Promise.all([ctx.client.getAllProcessInfo(), scan(registryDirs(ctx.cfg)), scan([parkedDir(ctx.cfg)])]);
+  const root = parkedDir(ctx.cfg);
+  for (const w of await migrateParked(root, registryDirs(ctx.cfg))) ctx.io.err(`supzcli: warning: ${w}`);
+  const [infos, reg, parked] = await Promise.all([ctx.client.getAllProcessInfo(), scan(registryDirs(ctx.cfg)), storeDirs(root).then(scan)]);
   const loaded = new Map<string, ProcessInfo[]>();
   for (const i of infos) loaded.set(i.group, [...(loaded.get(i.group) ?? []), i]);
   return { infos, loaded, registry: groupsOf(reg), parked: groupsOf(parked) };

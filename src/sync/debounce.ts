@@ -7,6 +7,8 @@ export class SerialRunner {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  // Callers of requestAndWait() waiting for the next run to start, and for the run that started.
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly task: () => Promise<void>,
@@ -22,6 +24,14 @@ export class SerialRunner {
     }
     if (this.timer) return;
     this.timer = setTimeout(() => this.fire(), Math.max(0, this.delay()));
+  }
+
+  // request(), and resolves when a run that began after this call has ended (at once if stopped).
+  requestAndWait(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.request();
+    return done;
   }
 
   // Drops a scheduled run (not the one running) and schedules again with the current delay.
@@ -51,14 +61,17 @@ export class SerialRunner {
     this.timer = undefined;
     this.again = false;
     await this.idle();
+    for (const w of this.waiting.splice(0)) w();
   }
 
   private fire(): void {
     this.timer = undefined;
+    const served = this.waiting.splice(0);
     this.running = this.task()
       .catch(this.onError)
       .finally(() => {
         this.running = undefined;
+        for (const w of served) w();
         if (this.again) {
           this.again = false;
           this.request();

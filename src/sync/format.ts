@@ -12,6 +12,8 @@ export function formatSyncStatus(s: SyncStatus, now = Date.now()): string[] {
     for (const p of set.peers) {
       const last = p.lastPush ? `${ago(p.lastPush.at, now)}${p.lastPush.ok ? '' : ' failed'}` : 'never';
       rows.push([name, p.peer, set.role, p.state, last, `${p.lagMs} ms`, p.lastError ? `${p.lastError.message} (${ago(p.lastError.at, now)})` : '-']);
+      if (p.refused) notes.push(`REFUSED: ${name}: ${p.refused.reason} (since ${p.refused.since})`);
+      else if (p.mode?.mode === 'additive') notes.push(`${name}: pushes to ${p.peer} add only: ${p.mode.why}`);
       if (p.splitBrain) notes.push(`SPLIT BRAIN: ${name}: peer ${p.peer} also claims MASTER since ${p.splitBrain.since}; pushes refused until one side yields`);
     }
     if (set.paused) notes.push(`${name}: paused since ${set.pausedSince} (supha sync resume)`);

@@ -1,9 +1,10 @@
-import { readToken } from '../agent/http/auth.js';
+import { hostname } from 'node:os';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
 import { PauseStore, pauseFile } from './pause.js';
 import { type SetStatus, SetSync } from './set.js';
+import { readToken } from './token.js';
 
 export interface SyncStatus {
   sets: Record<string, SetStatus>;
@@ -23,10 +24,9 @@ export class SyncModule implements AgentModule {
     const pause = new PauseStore(pauseFile(ctx.cfg['state-dir']));
     await pause.load();
     this.pause = pause;
-    const tokenFile = tokenFilePath(ctx.cfg);
-    // The same reader (and mode 0600 rule) as the agent's HTTP API.
-    const token = tokenFile === undefined ? undefined : await readToken(tokenFile);
+    const token = await readToken(tokenFilePath(ctx.cfg));
     const s = ha.sync;
+    const node = ha['node-name'] ?? hostname();
     const peers = Object.entries(ha.peers)
       .filter(([, p]) => p['sync-target'] !== undefined)
       .map(([name, p]) => ({
@@ -45,8 +45,11 @@ export class SyncModule implements AgentModule {
     for (const [set, sc] of Object.entries(ha['service-sets'])) {
       const sync = new SetSync({
         set,
+        node,
         registry: sc.registry,
-        client: ctx.client,
+        token,
+        retention: { maxAgeDays: s['history-max-age-days'], maxCount: s['history-max-count'] },
+        loop: ctx,
         log: log.child({ set }),
         roleOf: () => ctx.roleOf(set),
         isPaused: () => pause.isPaused(set),
@@ -54,7 +57,6 @@ export class SyncModule implements AgentModule {
         debounceMs: s['debounce-ms'],
         retryMinMs: s['retry-min-ms'],
         retryMaxMs: s['retry-max-ms'],
-        settleMs: ctx.cfg.supervisor['wait-timeout-ms'],
         peers,
         alert: ctx.alert,
       });
@@ -71,6 +73,23 @@ export class SyncModule implements AgentModule {
 
   status(): SyncStatus {
     return { sets: Object.fromEntries([...this.sets].map(([name, s]) => [name, s.status()])) };
+  }
+
+  // Alarms as gauges: a push refused (peer newer or diverged, empty registry here), split brain,
+  // pushes limited to adding (no confirmed BACKUP).
+  metrics(): string[] {
+    const out = [
+      '# HELP supha_sync_peer_refused Pushes of the set to the peer refused so as not to lose confs (supha sync diff).',
+      '# TYPE supha_sync_peer_refused gauge',
+    ];
+    const rows = [...this.sets].flatMap(([set, s]) => s.status().peers.map((p) => ({ set, p })));
+    const label = (set: string, peer: string) => `{set="${set.replace(/["\\\n]/g, '_')}",peer="${peer.replace(/["\\\n]/g, '_')}"}`;
+    for (const { set, p } of rows) out.push(`supha_sync_peer_refused${label(set, p.peer)} ${p.refused ? 1 : 0}`);
+    out.push('# HELP supha_sync_peer_split_brain The peer also claims MASTER of the set.', '# TYPE supha_sync_peer_split_brain gauge');
+    for (const { set, p } of rows) out.push(`supha_sync_peer_split_brain${label(set, p.peer)} ${p.splitBrain ? 1 : 0}`);
+    out.push('# HELP supha_sync_peer_additive The last push to the peer only added (no confirmed BACKUP).', '# TYPE supha_sync_peer_additive gauge');
+    for (const { set, p } of rows) out.push(`supha_sync_peer_additive${label(set, p.peer)} ${p.mode?.mode === 'additive' ? 1 : 0}`);
+    return out;
   }
 
   // supha sync pause [--set S]: pushes wait; the watcher keeps running.

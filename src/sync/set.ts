@@ -1,11 +1,14 @@
+import { basename } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { Role } from '../agent/module.js';
 import type { AlertFn } from '../alert/index.js';
 import { errorMessage } from '../errors.js';
-import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
-import { type ApplyResult, applyRegistry, type Rejected } from './apply.js';
+import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
 import { backoffMs, SerialRunner } from './debounce.js';
+import { advance } from './generation.js';
+import { pruneHistory, type Retention } from './history.js';
+import { type Generation, MANIFEST, type Manifest } from './manifest.js';
 import { PeerPusher, type PeerPusherOptions, type PeerStatus } from './peer.js';
 import { watchRegistry } from './watch.js';
 
@@ -16,13 +19,19 @@ export interface SetStatus {
   pausedSince: string | null;
   rejected: Rejected[];
   lastApply: (ApplyResult & { error?: string }) | null;
+  // The registry's generation as this node last saw it.
+  generation: (Generation & { node: string; time: string }) | null;
   peers: PeerStatus[];
 }
 
 export interface SetSyncOptions {
   set: string;
+  node: string;
   registry: string;
-  client: SupervisorClient;
+  token: string | undefined;
+  retention: Retention;
+  // The agent's reconcile loop: the only one that changes supervisord.
+  loop: RegistryLoop;
   log: Logger;
   roleOf: () => Role;
   isPaused: () => boolean;
@@ -30,8 +39,7 @@ export interface SetSyncOptions {
   debounceMs: number;
   retryMinMs: number;
   retryMaxMs: number;
-  settleMs: number;
-  peers: Omit<PeerPusherOptions, 'set' | 'registry' | 'isMaster' | 'isPaused' | 'log'>[];
+  peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log'>[];
   alert?: AlertFn | undefined;
 }
 
@@ -41,14 +49,20 @@ export class SetSync {
   readonly pushers: PeerPusher[];
   private readonly applier: SerialRunner;
   private watcher: FSWatcher | undefined;
-  private known = new Set<string>();
   private lastApply: SetStatus['lastApply'] = null;
   private applyFailures = 0;
-  private rejectedKey = '';
+  // The refused confs last alerted on (one alert per new refusal, not per pass).
+  private rejectedKey = '[]';
+  // One generation step at a time (pushers to several peers ask at once).
+  private advancing: Promise<Manifest | undefined> = Promise.resolve(undefined);
+  private generation: Manifest | undefined;
 
   constructor(private readonly o: SetSyncOptions) {
     const isMaster = () => o.roleOf() === 'MASTER';
-    this.pushers = o.peers.map((p) => new PeerPusher({ ...p, set: o.set, registry: o.registry, isMaster, isPaused: o.isPaused, log: o.log }));
+    const adv = () => this.advance();
+    this.pushers = o.peers.map(
+      (p) => new PeerPusher({ ...p, set: o.set, node: o.node, registry: o.registry, isMaster, isPaused: o.isPaused, advance: adv, log: o.log }),
+    );
     this.applier = new SerialRunner(
       () => this.apply(),
       () => Math.max(o.debounceMs, backoffMs(this.applyFailures, o.retryMinMs, o.retryMaxMs)),
@@ -56,7 +70,7 @@ export class SetSync {
   }
 
   async start(): Promise<void> {
-    this.watcher = await watchRegistry(this.o.registry, () => this.changed());
+    this.watcher = await watchRegistry(this.o.registry, (file) => this.changed(file));
     this.watcher.on('error', (err) => this.o.log.error({ err, set: this.o.set }, 'registry watcher error'));
     this.applier.request();
     this.push();
@@ -91,26 +105,51 @@ export class SetSync {
       pausedSince: this.o.pausedSince() ?? null,
       rejected: this.lastApply?.rejected ?? [],
       lastApply: this.lastApply,
+      generation: this.generation
+        ? { counter: this.generation.counter, hash: this.generation.hash, node: this.generation.node, time: this.generation.time }
+        : null,
       peers: this.pushers.map((p) => p.status()),
     };
   }
 
-  private changed(): void {
+  private changed(file: string): void {
+    // The MASTER writes its manifest itself; a replica's manifest arriving changes what verifies.
+    if (basename(file) === MANIFEST) {
+      if (this.o.roleOf() !== 'MASTER') this.applier.request();
+      return;
+    }
+    // The MASTER records every change as a generation, also while paused: a peer that takes over
+    // meanwhile then sees this registry as newer and does not push over it.
+    if (this.o.roleOf() === 'MASTER') this.advance().catch((err) => this.o.log.error({ err, set: this.o.set }, 'could not record the generation'));
     this.push();
     this.applier.request();
+  }
+
+  // The registry's generation now; a successor is written when the MASTER's content changed.
+  advance(): Promise<Manifest | undefined> {
+    const { o } = this;
+    const next = this.advancing
+      .catch(() => undefined)
+      .then(async () => {
+        if (o.roleOf() !== 'MASTER') return this.generation;
+        this.generation = await advance(o.registry, o.set, o.node, o.token);
+        return this.generation;
+      });
+    this.advancing = next;
+    return next;
   }
 
   private async apply(): Promise<void> {
     const { o } = this;
     try {
-      const { result, groups } = await applyRegistry(o.client, o.registry, this.known, { isMaster: () => o.roleOf() === 'MASTER', settleMs: o.settleMs });
-      this.known = groups;
+      const result = await applyRegistry(o.loop, o.set);
+      await pruneHistory(o.registry, o.retention).catch((err) => o.log.warn({ err, set: o.set }, 'could not prune the kept history'));
       this.lastApply = result;
+      // NOTE: the loop logs what it did (refused confs, groups added and removed).
       this.applyFailures = 0;
       const key = JSON.stringify(result.rejected);
-      if (key !== this.rejectedKey && result.rejected.length > 0) {
-        for (const r of result.rejected) {
-          o.log.error({ set: o.set, file: r.file, group: r.group }, `registry conf refused: ${r.reason}`);
+      if (key !== this.rejectedKey)
+        for (const r of result.rejected)
           o.alert?.({
             kind: 'conf-refused',
             summary: `set ${o.set}: registry conf ${r.file} refused: ${r.reason}`,
@@ -118,14 +157,7 @@ export class SetSync {
             file: r.file,
             reason: r.reason,
           });
-        }
-      }
       this.rejectedKey = key;
-      const acted = result.added.length + result.changed.length + result.removed.length + result.started.length;
-      if (acted > 0 || result.problems.length > 0) {
-        const { added, changed, removed, started, problems } = result;
-        o.log.info({ set: o.set, added, changed, removed, started, problems }, 'supervisord updated from registry');
-      }
     } catch (err) {
       this.applyFailures += 1;
       this.lastApply = { at: new Date().toISOString(), added: [], changed: [], removed: [], started: [], rejected: [], problems: [], error: errorMessage(err) };

@@ -2,9 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { isRegistryFile } from '../registry/index.js';
+import { MANIFEST } from './manifest.js';
+
+const watched = (name: string) => isRegistryFile(name) || name === MANIFEST;
 
 // Watches one registry folder (not its sub-folders) and calls onChange for every change of a
-// file supervisord would include. Editors' temp files, dot files and rsync's `.~tmp~` holding
+// file supervisord would include, and of the set's manifest. Editors' temp files, dot files and rsync's `.~tmp~` holding
 // folder are ignored. The folder is created if missing (a replica arrives with the first push).
 export async function watchRegistry(dir: string, onChange: (file: string) => void): Promise<FSWatcher> {
   const root = resolve(dir);
@@ -15,7 +18,7 @@ export async function watchRegistry(dir: string, onChange: (file: string) => voi
     // NOTE: atomic-write smoothing delays unlinks by 100 ms; every push sends the whole folder, so
     // an unlink+add pair costs nothing but a rerun.
     atomic: false,
-    ignored: (path) => resolve(path) !== root && !isRegistryFile(basename(path)),
+    ignored: (path) => resolve(path) !== root && !watched(basename(path)),
   });
   for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (path: string) => onChange(path));
   // NOTE: chokidar drops a file's change events that follow another within 5 ms (and 50 ms for
@@ -23,10 +26,10 @@ export async function watchRegistry(dir: string, onChange: (file: string) => voi
   // last push would carry the truncated file. Every raw fs.watch event counts too; the pushers
   // collapse them.
   watcher.on('raw', (_event, name, details) => {
-    const watched = (details as { watchedPath?: string } | undefined)?.watchedPath ?? root;
+    const where = (details as { watchedPath?: string } | undefined)?.watchedPath ?? root;
     if (!name) return;
-    const file = watched === root ? join(root, name) : resolve(watched);
-    if (dirname(file) === root && isRegistryFile(basename(file))) onChange(file);
+    const file = where === root ? join(root, name) : resolve(where);
+    if (dirname(file) === root && watched(basename(file))) onChange(file);
   });
   await new Promise<void>((ready, fail) => {
     watcher.once('ready', ready);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent, type AgentContext, type AgentModule, MODULES, type Role } from '../../src/agent/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/util/log.js';
+import { keepalivedStandIn } from '../helpers/keepalived.js';
 import { startSupervisord } from '../helpers/supervisord.js';
 import { freePort, waitFor } from '../helpers/tmp.js';
 
@@ -14,7 +14,7 @@ import { freePort, waitFor } from '../helpers/tmp.js';
 // status, and stopped with the agent.
 test('agent modules: enabled ones start with a live context, show in status, stop with the agent', async () => {
   const sv = await startSupervisord({ programs: { a: { command: '/bin/sleep 1000' } } });
-  const ka = spawn('/bin/sleep', ['1000'], { stdio: 'ignore' });
+  const ka = await keepalivedStandIn(sv.dir);
   const changes: [string, Role, Role][] = [];
   let ctx: AgentContext | undefined;
   let stopped = false;
@@ -41,7 +41,7 @@ test('agent modules: enabled ones start with a live context, show in status, sto
       JSON.stringify({
         'project-name': 't',
         'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': ['conf.d'] },
+        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
         ha: {
           'node-name': 'n1',
           keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },
@@ -68,7 +68,7 @@ test('agent modules: enabled ones start with a live context, show in status, sto
   } finally {
     await agent?.stop();
     MODULES.splice(MODULES.indexOf(entries[0]!), entries.length);
-    ka.kill('SIGKILL');
+    ka.kill();
     await sv.stop();
   }
 });

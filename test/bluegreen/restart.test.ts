@@ -90,6 +90,7 @@ describe('the agent module', () => {
       signal: stop.signal,
       roleOf: () => 'MASTER',
       onRoleChange: () => {},
+      registryChanged: () => Promise.reject(new Error('no service sets here')),
     };
     const mod = createHealthModule();
     await mod.start(ctx);
@@ -140,6 +141,7 @@ describe('agent start after a killed switch', () => {
       signal: stop.signal,
       roleOf: () => 'MASTER',
       onRoleChange: () => {},
+      registryChanged: () => Promise.reject(new Error('no service sets here')),
     };
     const mod = createHealthModule();
     await mod.start(ctx);

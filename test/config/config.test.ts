@@ -32,9 +32,10 @@ describe('config', () => {
     assert.equal(cfg.nginx?.health['fail-threshold'], 5);
   });
 
-  test('accepts the shipped example conf/config.json', () => {
+  test('accepts the shipped example conf/config.json (one blue/green host; the HA pair is conf/node-a.json, node-b.json)', () => {
     const cfg = parseConfig(exampleText, '/etc/supha/config.json');
-    assert.equal(cfg.ha?.['service-sets'].apps?.['vrrp-instance'], 'VI_APPS');
+    assert.equal(cfg.nginx?.upstream['upstream-name'], 'jetty');
+    assert.equal(cfg.ha, undefined);
   });
 
   test('only project-name is required', () => {

@@ -17,6 +17,8 @@ export interface HaNode {
   agent: AgentProc | undefined;
   priority: number;
   startKeepalived(): Promise<Keepalived>;
+  // Stops this host's supervisord (its programs with it) and starts it again from the same dir.
+  restartSupervisord(between?: () => Promise<void>): Promise<void>;
   // names of the set's programs in RUNNING state on this node
   running(): Promise<string[]>;
 }
@@ -65,7 +67,7 @@ stderr_logfile=${join(dir, 'listener.log')}
       await writeJson(cfgPath, {
         'project-name': 'ha-test',
         'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': [sv.registryDir] },
+        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
         ha: {
           'node-name': `node${i + 1}`,
           keepalived: { 'notify-fifo': fifo, 'pid-file': join(dir, 'keepalived.pid') },
@@ -98,9 +100,14 @@ stderr_logfile=${join(dir, 'listener.log')}
           });
           return this.ka;
         },
+        async restartSupervisord(between) {
+          await this.sv.stop();
+          await between?.();
+          this.sv = await startSupervisord({ dir, programs: opts.programs, wrap: net.wrap(host), extraConf: listener });
+        },
         async running() {
           const names = new Set(Object.keys(opts.programs));
-          return (await sv.client().getAllProcessInfo()).filter((p) => names.has(p.name) && p.statename === 'RUNNING').map((p) => p.name);
+          return (await this.sv.client().getAllProcessInfo()).filter((p) => names.has(p.name) && p.statename === 'RUNNING').map((p) => p.name);
         },
       };
       nodes.push(node);

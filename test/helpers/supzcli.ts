@@ -19,14 +19,18 @@ export function supervisorctl(sv: Supervisord, args: string[]): Promise<{ code: 
 }
 
 // What must not change when a command is refused: every process's state and pid, and every file
-// in the given folders with its content.
+// under the given folders (recursively) with its content.
 export async function snapshot(sv: Supervisord, dirs: string[]): Promise<string> {
   const infos = await sv.client().getAllProcessInfo();
   const files: string[] = [];
-  for (const d of dirs) {
-    const names = await readdir(d).catch(() => [] as string[]);
-    for (const n of names.sort()) files.push(`${d}/${n}:${await readFile(join(d, n), 'utf8').catch(() => '(dir)')}`);
-  }
+  const walk = async (d: string): Promise<void> => {
+    const names = await readdir(d, { withFileTypes: true }).catch(() => []);
+    for (const n of names.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (n.isDirectory()) await walk(join(d, n.name));
+      else files.push(`${d}/${n.name}:${await readFile(join(d, n.name), 'utf8').catch(() => '(unreadable)')}`);
+    }
+  };
+  for (const d of dirs) await walk(d);
   return JSON.stringify({ procs: infos.map((i) => `${i.group}:${i.name}:${i.statename}:${i.pid}`), files });
 }
 

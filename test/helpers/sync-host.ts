@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AgentContext, Role } from '../../src/agent/module.js';
 import { parseConfig } from '../../src/config/index.js';
+import { setGroups, startAll, stopAll, updateSet } from '../../src/ha/index.js';
+import { scanRegistry } from '../../src/registry/index.js';
 import { SyncModule } from '../../src/sync/index.js';
 import { silentLogger } from '../../src/util/log.js';
 import { type Rsyncd, startRsyncd } from './rsyncd.js';
@@ -22,6 +24,10 @@ export interface SyncHost {
   rsyncd: Rsyncd;
   roleUrl: string;
   roles: Map<string, Role>;
+  // How the /v1/role answer behaves: answer, 401, or drop the connection (agent unreachable).
+  roleMode: 'answer' | '401' | 'drop';
+  // The config the module runs with, on disk (for supzcli): written by startModule.
+  cfgPath: string;
   module: SyncModule | undefined;
   // Sets a role as the agent would after acting on it, and tells the listeners.
   setRole(set: string, role: Role): void;
@@ -43,7 +49,11 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
   let controller = new AbortController();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+    if (host.roleMode === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (host.roleMode === '401' || req.headers.authorization !== `Bearer ${TOKEN}`) {
       res.writeHead(401).end();
       return;
     }
@@ -60,6 +70,8 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
     rsyncd,
     roleUrl: `http://127.0.0.1:${port}`,
     roles,
+    roleMode: 'answer',
+    cfgPath: join(dir, 'config.json'),
     module: undefined,
     setRole(s, role) {
       const previous = roles.get(s) ?? 'UNKNOWN';
@@ -67,25 +79,26 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
       for (const l of listeners) l(s, role, previous);
     },
     async startModule(peers, sync = {}) {
-      const cfg = parseConfig(
-        JSON.stringify({
-          'project-name': 'sync-test',
-          'state-dir': join(dir, 'state'),
-          supervisor: { 'server-url': sv.url, 'registry-dirs': [registry] },
-          ha: {
-            'node-name': name,
-            'service-sets': { [set]: { 'vrrp-instance': `VI_${set}`, registry } },
-            peers: Object.fromEntries(
-              peers.map((p) => [p.name, { 'agent-url': p.roleUrl, 'sync-target': p.rsyncd.url, 'password-file': p.rsyncd.passwordFile }]),
-            ),
-            sync: { 'debounce-ms': 20, 'retry-min-ms': 100, 'retry-max-ms': 400, ...sync },
-            agent: { 'token-file': join(dir, 'token') },
-          },
-        }),
-        join(dir, 'config.json'),
-      );
+      const text = JSON.stringify({
+        'project-name': 'sync-test',
+        'state-dir': join(dir, 'state'),
+        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
+        ha: {
+          'node-name': name,
+          'service-sets': { [set]: { 'vrrp-instance': `VI_${set}`, registry } },
+          peers: Object.fromEntries(
+            peers.map((p) => [p.name, { 'agent-url': p.roleUrl, 'sync-target': p.rsyncd.url, 'password-file': p.rsyncd.passwordFile }]),
+          ),
+          sync: { 'debounce-ms': 20, 'retry-min-ms': 100, 'retry-max-ms': 400, ...sync },
+          agent: { 'token-file': join(dir, 'token'), 'control-socket': join(dir, 'state', 'no-agent.sock') },
+        },
+      });
+      await writeFile(host.cfgPath, text);
+      const cfg = parseConfig(text, host.cfgPath);
       controller = new AbortController();
       listeners = [];
+      const client = sv.client();
+      let known = new Set<string>();
       const ctx: AgentContext = {
         cfg,
         log: silentLogger,
@@ -93,6 +106,21 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
         signal: controller.signal,
         roleOf: (s) => roles.get(s) ?? 'UNKNOWN',
         onRoleChange: (l) => listeners.push(l),
+        // NOTE: what the agent's reconcile loop does with a registry change, with the role the
+        // test sets (these tests are about replication; test/agent tests the loop itself).
+        registryChanged: async () => {
+          const scan = await scanRegistry([registry]);
+          const result = await updateSet(client, scan, known);
+          known = new Set(setGroups(scan.entries).map((g) => g.name));
+          if (roles.get(set) === 'MASTER') {
+            const fresh = new Set([...result.added, ...result.changed]);
+            const todo = setGroups(scan.entries).filter((g) => fresh.has(g.name));
+            result.started = (await startAll(client, todo, await client.getAllProcessInfo(), { all: false, settleMs: 30_000 })).started;
+          } else {
+            await stopAll(client, setGroups(scan.entries, { loadable: false }), await client.getAllProcessInfo());
+          }
+          return result;
+        },
       };
       const m = new SyncModule();
       await m.start(ctx);

@@ -74,7 +74,7 @@ export async function startSyncPair(): Promise<SyncPair> {
       await writeJson(cfgPath, {
         'project-name': 'sync-pair',
         'state-dir': 'state',
-        supervisor: { 'server-url': p.sv.url, 'registry-dirs': [p.registry] },
+        supervisor: { 'server-url': p.sv.url, 'registry-dirs': [] },
         ha: {
           'node-name': name,
           keepalived: { 'notify-fifo': fifo, 'pid-file': join(p.dir, 'keepalived.pid') },

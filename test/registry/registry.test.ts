@@ -22,7 +22,7 @@ test('entriesOf finds every kind of group a file defines, with autostart and pri
     e.map((x) => [x.name, x.kind, x.autostart, x.priority, x.programs]),
     [
       ['web', 'program', false, 10, []],
-      ['ev', 'eventlistener', true, 999, []],
+      ['ev', 'eventlistener', true, -1, []],
       ['g', 'group', true, 999, ['a', 'b']],
     ],
   );
@@ -37,13 +37,17 @@ test('scanRegistry orders by priority and skips editor temp files and missing fo
     await writeFile(join(reg, 'a.conf'), '[program:a]\ncommand=x\n');
     await writeFile(join(reg, '.a.conf.swp'), '[program:swap]\ncommand=x\n');
     await writeFile(join(reg, 'a.conf~'), '[program:tilde]\ncommand=x\n');
-    const got = await scanRegistry([reg, join(dir, 'missing')]);
+    const got = (await scanRegistry([reg, join(dir, 'missing')])).entries;
     assert.deepEqual(
       got.map((x) => x.name),
       ['b', 'a'],
     );
-    assert.equal(isRegistryFile('x.ini'), true);
+    // What the shipped [include] glob `*.conf` matches (Python's glob: no leading dot).
+    assert.equal(isRegistryFile('x.ini'), false);
     assert.equal(isRegistryFile('#x.conf#'), false);
+    assert.equal(isRegistryFile('.x.conf'), false);
+    assert.equal(isRegistryFile('x.CONF'), false);
+    assert.equal(isRegistryFile('~x.conf'), true);
   } finally {
     await cleanup();
   }

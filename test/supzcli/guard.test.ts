@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmod, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, cp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { ROOT, supha } from '../helpers/cli.js';
+import { keepalivedStandIn } from '../helpers/keepalived.js';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { auditLines, SUPZCLI_BIN, snapshot, supzcli } from '../helpers/supzcli.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
@@ -13,12 +14,12 @@ const PROG = (name: string) => `[program:${name}]\ncommand=/bin/sleep 1000\nauto
 
 // Invariant 1: supzcli start/restart (and sup_run.sh start) of a service set's program only where
 // the local agent says this node is the set's MASTER. One real supervisord, one real agent; a
-// `sleep` stands in for keepalived's process, events come through `supha notify`.
+// a copy of `sleep` named keepalived stands in for keepalived's process, events come through `supha notify`.
 describe('supzcli starts a service set program only on its MASTER', () => {
   let sv: Supervisord;
   let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
   let agent: AgentProc | undefined;
-  let fakeKa: ChildProcess | undefined;
+  let fakeKa: { pid: number; kill(): void } | undefined;
   let cfgPath: string;
   let env: Record<string, string>;
   let web: string;
@@ -47,7 +48,7 @@ describe('supzcli starts a service set program only on its MASTER', () => {
       include: [join(web, '*.conf')],
       programs: { plain: { command: '/bin/sleep 1000', autostart: false } },
     });
-    fakeKa = spawn('/bin/sleep', ['1000'], { stdio: 'ignore' });
+    fakeKa = await keepalivedStandIn(sv.dir);
     await writeFile(join(sv.dir, 'ka.pid'), `${fakeKa.pid}\n`);
     cfgPath = await writeJson(join(sv.dir, 'config.json'), {
       'project-name': 't',
@@ -65,7 +66,7 @@ describe('supzcli starts a service set program only on its MASTER', () => {
   });
   after(async () => {
     await agent?.stop();
-    fakeKa?.kill('SIGKILL');
+    fakeKa?.kill();
     await sv?.stop();
     await tmp?.cleanup();
   });
@@ -75,7 +76,7 @@ describe('supzcli starts a service set program only on its MASTER', () => {
     oneRefusal(await supzcli(['start', 'w1'], env), /refused: start w1: it belongs to service set web and no agent answers .*supzcli start --force w1/);
     oneRefusal(await supzcli(['restart', 'w1'], env), /refused: restart w1: .*no agent answers/);
     assert.equal(await snapshot(sv, dirs), before);
-    const last = (await auditLines(state)).slice(-2);
+    const last = (await auditLines(state)).filter((l) => l.outcome !== 'begin').slice(-2);
     assert.deepEqual(
       last.map((l) => [l.verb, l.outcome, l.exit]),
       [
@@ -90,7 +91,9 @@ describe('supzcli starts a service set program only on its MASTER', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /warning: no agent answers/);
     assert.equal(await stateOf('w1'), 'RUNNING');
-    r = await supzcli(['stop', 'w1', 'plain'], env);
+    // stop of a set program is guarded as start is: refused with no agent, --force stops it.
+    oneRefusal(await supzcli(['stop', 'w1'], env), /refused: stop w1: it belongs to service set web and no agent answers .*supzcli stop --force w1/);
+    r = await supzcli(['stop', '--force', 'w1', 'plain'], env);
     assert.equal(r.code, 0, r.stderr);
   });
 
@@ -111,15 +114,44 @@ describe('supzcli starts a service set program only on its MASTER', () => {
     await writeFile(join(bin, 'supzcli'), `#!/bin/sh\nexec "${process.execPath}" "${SUPZCLI_BIN}" "$@"\n`);
     await chmod(join(bin, 'supzcli'), 0o755);
     const runEnv = { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}`, SUP_REGISTRY: web };
-    const sr = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(join(app, 'sup_run.sh'), ['start'], { env: runEnv, timeout: 60_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-      );
-    });
+    const supRun = (action: string, e: NodeJS.ProcessEnv) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(join(app, 'sup_run.sh'), [action], { env: e, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const sr = await supRun('start', runEnv);
     assert.equal(sr.code, 2, sr.out);
     assert.match(sr.out, /this node is BACKUP of service set web/);
     assert.deepEqual(await readdir(web), []);
     assert.equal(await snapshot(sv, dirs), before);
+
+    // A BACKUP never edits its replica: stop, update and sup_run.sh update|stop are refused, also
+    // through a symlink to the registry, also with --force (an agent answered). Fails without the fix.
+    await writeFile(join(web, 'w2.conf'), PROG('w2'));
+    await symlink(web, join(tmp?.dir ?? '', 'web-link'));
+    const files = async () => JSON.parse(await snapshot(sv, dirs)).files;
+    const filesBefore = await files();
+    oneRefusal(await supzcli(['stop', 'w2'], env), /refused: stop w2: this node is BACKUP of service set web, not MASTER; its registry here is a replica/);
+    oneRefusal(await supzcli(['stop', '--force', 'w2'], env), /refused: stop w2: this node is BACKUP/);
+    oneRefusal(await supzcli(['update', 'w2'], env), /refused: update w2: this node is BACKUP of service set web/);
+    oneRefusal(await supzcli(['role', `${web}/../web/`], env), /this node is BACKUP of service set web/);
+    oneRefusal(await supzcli(['role', '--for', 'update', join(tmp?.dir ?? '', 'web-link')], env), /refused: update .*: this node is BACKUP of service set web/);
+    for (const action of ['update', 'stop']) {
+      const r = await supRun(action, { ...runEnv, SUP_REGISTRY: join(tmp?.dir ?? '', 'web-link') });
+      assert.equal(r.code, 2, `sup_run.sh ${action}: ${r.out}`);
+      assert.match(r.out, new RegExp(`refused: ${action} .*this node is BACKUP of service set web`));
+    }
+    assert.deepEqual(await files(), filesBefore);
+    assert.notEqual(await stateOf('w2'), 'RUNNING');
+    const forced = (await auditLines(state)).filter((l) => l.force === true);
+    assert.deepEqual(
+      forced.map((l) => l.verb),
+      ['start', 'stop'],
+      'the --force runs without an agent are audited as such',
+    );
+    await rm(join(web, 'w2.conf'));
+    await rm(join(web, 'example-app.conf'), { force: true });
 
     await notify('MASTER');
     const r = await supzcli(['start', 'w1'], env);

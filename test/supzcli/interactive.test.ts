@@ -40,7 +40,7 @@ describe('the supzcli prompt', () => {
     assert.match(r.stderr, /^supzcli: unknown verb "bogus"/m);
     assert.ok(!(await sv.client().getAllProcessInfo()).some((i) => i.name === 'idle'));
     const verbs = (await auditLines(state())).map((l) => `${l.verb}:${l.outcome}`);
-    assert.deepEqual(verbs.slice(-6), ['status:ok', 'status:ok', 'stop:refused', 'version:ok', 'stop:ok', 'bogus:error']);
+    assert.deepEqual(verbs.slice(-7), ['status:ok', 'status:ok', 'stop:refused', 'version:ok', 'stop:begin', 'stop:ok', 'bogus:error']);
   });
 
   test('driven through a pty: line editing, history, Ctrl-C ends tail -f but not the prompt', async () => {
@@ -72,6 +72,17 @@ describe('the supzcli prompt', () => {
       type('\x03');
       const mark = screen.length;
       await waitFor('the prompt after Ctrl-C', () => screen.slice(mark).includes('supzcli> '), 20_000);
+      // Tab completes a verb, then a program name (as supervisorctl's prompt does).
+      let at = screen.length;
+      type('vers\t');
+      await until(/version $/, 'the verb completed');
+      type('\r');
+      await waitFor('the version again', () => /\r\n4\.\d+\.\d+\r\n/.test(screen.slice(at)), 20_000);
+      at = screen.length;
+      type('status we\t');
+      await waitFor('the name completed', () => screen.slice(at).endsWith('status web '), 20_000);
+      type('\r');
+      await waitFor("web's status", () => /\r\nweb +RUNNING/.test(screen.slice(at)), 20_000);
       type('exit\r');
       assert.equal(await exited, 0);
     } finally {
@@ -79,7 +90,7 @@ describe('the supzcli prompt', () => {
     }
     assert.equal((await sv.client().getProcessInfo('idle')).statename, 'RUNNING');
     const history = await readFile(join(sv.dir, '.supzcli_history'), 'utf8');
-    assert.deepEqual(history.trim().split('\n'), ['version', 'stop all', 'version', 'start idle', 'tail -f web', 'exit']);
+    assert.deepEqual(history.trim().split('\n'), ['version', 'stop all', 'version', 'start idle', 'tail -f web', 'version', 'status web', 'exit']);
   });
 
   test('tail -f on the command line follows the log until SIGINT, then exits 0', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT } from '../helpers/cli.js';
@@ -65,7 +65,7 @@ describe('sup_run.sh with the example app', () => {
     r = await supRun('stop');
     assert.equal(r.code, 0, r.out);
     assert.equal(await exists(join(sv.registryDir, 'example-app.conf')), false);
-    assert.equal(await readFile(join(sv.dir, 'state/parked/example-app.conf'), 'utf8'), conf);
+    assert.equal(await readFile(join(sv.dir, 'state/parked', encodeURIComponent(sv.registryDir), 'example-app.conf'), 'utf8'), conf);
     assert.ok(!(await sv.client().getAllProcessInfo()).some((i) => i.name === 'example-app'));
     assert.equal((await supRun('status')).code, 4);
 
@@ -73,7 +73,7 @@ describe('sup_run.sh with the example app', () => {
     r = await supRun('start');
     assert.equal(r.code, 0, r.out);
     assert.equal((await sv.client().getProcessInfo('example-app')).statename === 'STOPPED', false);
-    assert.equal(await exists(join(sv.dir, 'state/parked/example-app.conf')), false);
+    assert.equal(await exists(join(sv.dir, 'state/parked', encodeURIComponent(sv.registryDir), 'example-app.conf')), false);
     r = await supRun('stop');
     assert.equal(r.code, 0, r.out);
   });
@@ -103,6 +103,75 @@ describe('sup_run.sh with the example app', () => {
       assert.equal(r.code, 0, r.out);
     } finally {
       await writeFile(join(app, 'program.ini'), ini);
+    }
+  });
+
+  // Refused with one line, exit 2, and nothing changed: the registry's files and supervisord's.
+  const refusedWith = async (ini: string, re: RegExp, mode?: { uid?: number; mode?: number }) => {
+    const saved = await readFile(join(app, 'program.ini'), 'utf8');
+    await writeFile(join(app, 'program.ini'), ini);
+    try {
+      if (mode?.uid !== undefined) await chown(join(app, 'program.ini'), mode.uid, 0);
+      if (mode?.mode !== undefined) await chmod(join(app, 'program.ini'), mode.mode);
+      const files = async () => Promise.all((await readdir(sv.registryDir)).sort().map(async (f) => `${f}:${await readFile(join(sv.registryDir, f), 'utf8')}`));
+      const before = await files();
+      const procs = JSON.stringify(await sv.client().getAllProcessInfo());
+      const r = await supRun('start');
+      assert.equal(r.code, 2, r.out);
+      assert.match(r.out, re);
+      assert.equal(r.out.trim().split('\n').length, 1, r.out);
+      assert.deepEqual(await files(), before);
+      assert.equal(JSON.stringify(await sv.client().getAllProcessInfo()), procs);
+      // supervisord still reads its whole config (it throws when one conf breaks it).
+      await sv.client().reloadConfig();
+    } finally {
+      await chown(join(app, 'program.ini'), 0, 0);
+      await chmod(join(app, 'program.ini'), 0o644);
+      await writeFile(join(app, 'program.ini'), saved);
+    }
+  };
+
+  test('refused, nothing changed: a conf of that name defining other programs, values supervisord cuts or cannot split (fails without the fix)', async () => {
+    const ini = 'PROGRAM_NAME=example-app\nPROGRAM_RUN=app.sh\n';
+    // Someone's hand-made conf under the name sup_run.sh would write.
+    await writeFile(join(sv.registryDir, 'example-app.conf'), '[program:other]\ncommand=/bin/sleep 1000\nautostart=false\n');
+    try {
+      await refusedWith(ini, /example-app\.conf also defines \[program:other\]; not overwriting it/);
+    } finally {
+      await rm(join(sv.registryDir, 'example-app.conf'));
+    }
+    await refusedWith(`${ini}PROGRAM_ENVIRONMENT=A=1 ;B=2\n`, /PROGRAM_ENVIRONMENT: supervisord would read 'A=1', not 'A=1 ;B=2'/);
+    await refusedWith(`${ini}PROGRAM_STDOUT_LOGFILE="/tmp/x #1.log"\n`, /PROGRAM_STDOUT_LOGFILE: supervisord would read '\/tmp\/x'/);
+    await refusedWith(`${ini}PROGRAM_ENVIRONMENT=A="x\n`, /supervisord would refuse this conf: No closing quotation/);
+    await refusedWith(`${ini.replace('app.sh', 'app.sh "--x')}`, /supervisord would refuse this conf: No closing quotation/);
+    await refusedWith(`${ini}PROGRAM_STARTSECS=soon\n`, /supervisord would refuse this conf: invalid literal/);
+  });
+
+  test('a program.ini not owned by root, or writable by others, is refused (fails without the fix)', async () => {
+    const ini = await readFile(join(app, 'program.ini'), 'utf8');
+    await refusedWith(ini, /program\.ini is owned by uid 65534, not root/, { uid: 65534 });
+    await refusedWith(ini, /program\.ini is writable by others \(mode 646\)/, { mode: 0o646 });
+  });
+
+  test("docs/supzcli.md's program.ini example, trailing comments and all, works (fails without the fix)", async () => {
+    const doc = await readFile(join(ROOT, 'docs/supzcli.md'), 'utf8');
+    const example = /```ini\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    assert.match(example, /PROGRAM_NAME=example-app +# required/);
+    const saved = await readFile(join(app, 'program.ini'), 'utf8');
+    await writeFile(join(app, 'program.ini'), example.replace(/^PROGRAM_PATH=\S+/m, `PROGRAM_PATH=${app}`));
+    try {
+      let r = await supRun('start');
+      assert.equal(r.code, 0, r.out);
+      const conf = await readFile(join(sv.registryDir, 'example-app.conf'), 'utf8');
+      assert.match(conf, /^\[program:example-app\]$/m);
+      assert.match(conf, new RegExp(`^command=${app}/app.sh$`, 'm'));
+      assert.match(conf, /^startsecs=1$/m);
+      assert.match(conf, /^stopwaitsecs=5$/m);
+      assert.match(conf, /^autorestart=true$/m);
+      r = await supRun('stop');
+      assert.equal(r.code, 0, r.out);
+    } finally {
+      await writeFile(join(app, 'program.ini'), saved);
     }
   });
 

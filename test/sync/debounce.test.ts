@@ -68,3 +68,31 @@ test('backoff doubles from min up to max', () => {
     [0, 500, 1_000, 2_000, 4_000, 4_000, 4_000],
   );
 });
+
+test('requestAndWait resolves after a run that began after the call (a request during a run waits for the next one)', async () => {
+  const order: string[] = [];
+  let release: (() => void) | undefined;
+  const r = new SerialRunner(
+    () =>
+      new Promise<void>((res) => {
+        order.push('run');
+        release = () => {
+          order.push('end');
+          res();
+        };
+      }),
+    () => 0,
+  );
+  const first = r.requestAndWait().then(() => order.push('first'));
+  await waitFor('the first run', () => order.length === 1);
+  const second = r.requestAndWait().then(() => order.push('second'));
+  release?.();
+  await first;
+  await waitFor('the second run', () => order.filter((x) => x === 'run').length === 2);
+  assert.deepEqual(order, ['run', 'end', 'first', 'run']);
+  release?.();
+  await second;
+  assert.deepEqual(order, ['run', 'end', 'first', 'run', 'end', 'second']);
+  await r.stop();
+  await r.requestAndWait();
+});

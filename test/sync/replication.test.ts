@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { PeerStatus, SyncModule } from '../../src/sync/index.js';
+import { listHistory, type PeerStatus, type SyncModule } from '../../src/sync/index.js';
 import { programConf } from '../helpers/supervisord.js';
 import { type SyncHost, startSyncHost } from '../helpers/sync-host.js';
 import { waitFor } from '../helpers/tmp.js';
@@ -59,20 +59,23 @@ test('an add and a removal on the MASTER reach the peer; the MASTER starts and s
   assert.equal(await stateOf(b, 'billing'), 'STOPPED', 'the peer started nothing');
 });
 
-test("a BACKUP's local change never reaches the MASTER", async () => {
+test("a BACKUP's local change never reaches the MASTER, is not loaded there, and is kept when the push removes it", async () => {
   await writeFile(join(b.registry, 'rogue.conf'), conf('rogue'));
-  // The peer takes its own change in (loaded, not started) ...
-  assert.equal(await waitFor('rogue loaded on the BACKUP', () => stateOf(b, 'rogue')), 'STOPPED');
+  // The BACKUP loads only confs a peer holding the token sent ...
+  const refused = await waitFor('rogue refused on the BACKUP', () => b.module?.status().sets.apps?.rejected.find((r) => r.group === 'rogue'));
+  assert.match(refused.reason, /manifest that verifies/);
+  assert.equal(await stateOf(b, 'rogue'), undefined);
   await b.module?.idle();
   // ... and pushes nothing: it is not MASTER.
   assert.equal(peerOf(b.module).state, 'not-master');
   assert.equal(peerOf(b.module).lastPush, null);
   assert.equal(await exists(join(a.registry, 'rogue.conf')), false);
-  // The next push from the MASTER puts the peer's replica back in step.
+  // The next push from the MASTER puts the peer's replica back in step; the BACKUP keeps rogue.
   await writeFile(join(a.registry, 'reports.conf'), conf('reports'));
-  await waitFor(
-    'rogue removed from the BACKUP by the MASTER',
-    async () => !(await exists(join(b.registry, 'rogue.conf'))) && (await stateOf(b, 'rogue')) === undefined,
+  await waitFor('rogue removed from the BACKUP by the MASTER', async () => !(await exists(join(b.registry, 'rogue.conf'))));
+  assert.ok(
+    (await listHistory(b.registry)).some((k) => k.file === 'rogue.conf'),
+    'rogue.conf kept in the history of the BACKUP',
   );
 });
 
@@ -121,12 +124,15 @@ test('pause holds changes (also across a restart) and resume pushes them', async
 
 test('split brain: a peer that also claims MASTER gets no push until it yields', async () => {
   b.setRole('apps', 'MASTER');
+  // A push that asked before b claimed MASTER may still be under way.
+  await a.module?.idle();
   await writeFile(join(a.registry, 'contested.conf'), conf('contested'));
   const sb = await waitFor('the push refused', () => {
     const p = peerOf(a.module);
     return p.state === 'split-brain' && p;
   });
   assert.equal(sb.splitBrain?.peerNode, 'hostb');
+  assert.ok(a.module?.metrics().includes('supha_sync_peer_split_brain{set="apps",peer="hostb"} 1'));
   assert.match(sb.lastError?.message ?? '', /split brain/);
   assert.equal(await exists(join(b.registry, 'contested.conf')), false);
 
@@ -141,7 +147,7 @@ test('becoming MASTER pushes in full; the old MASTER stops pushing', async () =>
   await writeFile(join(b.registry, 'takeover.conf'), conf('takeover'));
   await waitFor('takeover.conf on the old MASTER', () => exists(join(a.registry, 'takeover.conf')));
   await writeFile(join(a.registry, 'stale.conf'), conf('stale'));
-  await waitFor('stale loaded on the new BACKUP', () => stateOf(a, 'stale'));
+  await waitFor('stale refused on the new BACKUP', () => a.module?.status().sets.apps?.rejected.some((r) => r.group === 'stale'));
   await a.module?.idle();
   assert.equal(peerOf(a.module).state, 'not-master');
   assert.equal(await exists(join(b.registry, 'stale.conf')), false);

@@ -3,7 +3,6 @@ import type { Logger } from '../../util/log.js';
 import { type HttpApi, routes } from './routes.js';
 import { guardedServer, type HttpLimits, listen } from './server.js';
 
-export { readToken } from './auth.js';
 export type { HttpApi } from './routes.js';
 export type { HttpLimits } from './server.js';
 

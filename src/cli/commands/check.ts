@@ -21,7 +21,7 @@ export async function checkCommand(args: { config?: string | undefined; set: str
   } catch (err) {
     if (!(err instanceof AgentUnreachable)) throw err;
   }
-  const groups = new Set(setGroups(await scanRegistry([set.registry])).map((g) => g.name));
+  const groups = new Set(setGroups((await scanRegistry([set.registry])).entries).map((g) => g.name));
   const infos = (await clientFromConfig(cfg).getAllProcessInfo()).filter((p) => groups.has(p.group));
   const running = infos.filter((p) => p.statename === 'RUNNING').length;
   const healthy = running === 0 || running === infos.length;

@@ -26,6 +26,19 @@ export const commands: CommandEntry[] = [
     run: async (a: Args, io) => (await import('./config-check.js')).configCheckCommand(a, io),
   },
   {
+    command: 'doctor',
+    describe: "check this node's whole setup, one line per check with how to fix each failure",
+    builder: (y) =>
+      y
+        .option('json', { type: 'boolean', describe: 'print JSON' })
+        .option('keepalived-conf', {
+          type: 'string',
+          describe: "keepalived's config (default: the running keepalived's, else /etc/keepalived/keepalived.conf)",
+        })
+        .option('supervisord-conf', { type: 'string', describe: "supervisord's config (default: the running supervisord's -c)" }),
+    run: async (a: Args, io) => (await import('./doctor.js')).doctorCommand(a, io),
+  },
+  {
     command: 'agent',
     describe: 'run the HA agent (keepalived events -> supervisord), until SIGTERM',
     builder: (y) => y.option('log-file', { type: 'string', describe: 'log JSON here instead of stderr' }),
@@ -103,12 +116,17 @@ export const commands: CommandEntry[] = [
     run: async (a: Args, io) => (await import('./switch.js')).switchCommand(a, io, true),
   },
   {
-    command: 'sync <action>',
-    describe: 'registry replication: status, pause (pushes wait), resume (push what waited)',
+    command: 'sync <action> [name] [files..]',
+    describe: 'registry replication: status, pause, resume; diff SET, adopt SET --from NODE|--local, history SET, restore SET FILE...',
     builder: (y) =>
       y
-        .positional('action', { choices: ['status', 'pause', 'resume'], demandOption: true })
+        .positional('action', { choices: ['status', 'pause', 'resume', 'diff', 'adopt', 'history', 'restore'], demandOption: true })
+        .positional('name', { type: 'string', describe: 'the service set (diff, adopt, history, restore)' })
+        .positional('files', { type: 'string', array: true, describe: 'kept files to restore (<stamp>/<file> or <file>)' })
         .option('set', { type: 'string', describe: 'pause or resume one service set (default: all)' })
+        .option('from', { type: 'string', describe: "adopt: take this peer's copy and generation" })
+        .option('local', { type: 'boolean', describe: 'adopt: this registry as it is wins' })
+        .option('peer', { type: 'string', describe: 'diff: only this peer' })
         .option('json', { type: 'boolean', describe: 'print JSON' }),
     run: async (a: Args, io) => (await import('./sync.js')).syncCommand(a as any, io),
   },

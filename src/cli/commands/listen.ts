@@ -14,8 +14,8 @@ export async function listenCommand(args: { config?: string | undefined; logFile
     stdin: process.stdin,
     stdout: process.stdout,
     log,
-    forward: async (events) => {
-      const res = await askAgent(socket, { op: 'process', events }, 2_000);
+    forward: async (events, start) => {
+      const res = await askAgent(socket, { op: 'process', events, ...(start ? { start } : {}) }, 2_000);
       if (!res.ok) throw new Error(res.error);
     },
   });

@@ -46,6 +46,12 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
       rows.push([s.name, s.instance, s.held ? `${s.role} (held)` : s.role, s.desired, vip, progs, s.why]);
     }
     out.push('', ...table(rows, paint));
+    // Older agents send neither health nor problems.
+    for (const s of sets) {
+      if (s.health && !s.health.healthy) out.push(c(`  ${s.name} UNHEALTHY: ${s.health.why}`, 'red'));
+      for (const p of s.problems ?? []) out.push(c(`  ${s.name} registry entry skipped: ${p.path}: ${p.message}`, 'yellow'));
+      if (s.lastError) out.push(c(`  ${s.name} last pass failed: ${s.lastError}`, 'red'));
+    }
   }
   const peers = sets.flatMap((s) => s.replication.map((p) => ({ set: s.name, ...p })));
   if (peers.length > 0) {

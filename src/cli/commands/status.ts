@@ -1,6 +1,6 @@
 import { AgentUnreachable, askAgent } from '../../agent/control-client.js';
 import type { StatusView } from '../../agent/status-view.js';
-import { loadConfigLite } from '../../config/lite.js';
+import { liteOf, loadConfigFast } from '../../config/lite.js';
 import { EXIT, isUserError } from '../../errors.js';
 import { formatStatusLines, programJson } from '../../supervisor/format.js';
 import { clientFromConfig } from '../../supervisor/from-config.js';
@@ -11,12 +11,12 @@ import { formatAgentTables } from './status-format.js';
 // `supha status`: supervisord's programs in supervisorctl's layout, then (when an agent answers
 // or the config has service sets) the agent's picture as tables. supervisord and the agent are
 // asked at once, and one being down does not hide the other; supervisord down still exits 1.
-// Loads no schema, no yargs, no logger: it starts about as fast as `supzcli status`.
+// Loads no yargs, no logger, and the schema only when the config cache misses (config/lite.ts):
+// it starts about as fast as `supzcli status`.
 export async function statusCommand(args: { config?: string | undefined; json?: boolean | undefined }, io: Io): Promise<number> {
-  const cfg = await loadConfigLite(args.config, io.env);
+  const cfg = liteOf(await loadConfigFast(args.config, io.env));
   const [programs, agent] = await Promise.all([
-    // The built-in codec (as supzcli status): the xmlrpc package costs start-up time.
-    clientFromConfig(cfg, { transport: 'builtin' })
+    clientFromConfig(cfg)
       .getAllProcessInfo()
       .then(
         (infos): { infos: ProcessInfo[] } => ({ infos }),

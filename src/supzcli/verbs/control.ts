@@ -4,7 +4,7 @@ import { namespec, type ProcessResult } from '../../supervisor/types.js';
 import type { Ctx } from '../context.js';
 import { requireMaster, setsOf, takeForce } from '../guard.js';
 import { Refused } from '../refuse.js';
-import { FAULT, failed, signalLine, startLine } from '../results.js';
+import { exitOf, FAULT, laterExit, signalLine, startLine } from '../results.js';
 import { requireLoaded, resolveNames, type Target, type View, viewOf } from '../view.js';
 
 // Verbs that act on supervisord only and leave the registry alone.
@@ -39,7 +39,13 @@ async function each(
       }
     }
     for (const r of results) ctx.io.out(line(r));
-    if (results.some((r) => failed(r.status, ignored))) code = EXIT.FAILED;
+    code = laterExit(
+      code,
+      exitOf(
+        results.map((r) => r.status),
+        ignored,
+      ),
+    );
   }
   return code;
 }
@@ -67,7 +73,7 @@ export async function restart(ctx: Ctx, names: string[]): Promise<number> {
     (t) => c.startProcessGroup(t.group),
     (t) => c.startProcess(t.name),
   );
-  return Math.max(stopped, started);
+  return laterExit(stopped, started);
 }
 
 export async function signal(ctx: Ctx, args: string[]): Promise<number> {

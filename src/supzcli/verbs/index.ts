@@ -5,8 +5,8 @@ import { status } from './status.js';
 
 export type VerbRun = (ctx: Ctx, args: string[]) => Promise<number>;
 
-// One entry per verb. `acts`: changes supervisord or the registry (full config check, registry
-// scan); the others only read and start fast. Modules load only when their verb runs.
+// One entry per verb. `acts`: changes supervisord or the registry (audited before and after, under
+// the registries' lock: run.ts); the others only read. Modules load only when their verb runs.
 export interface VerbEntry {
   name: string;
   acts: boolean;
@@ -38,7 +38,11 @@ export const VERBS: VerbEntry[] = [
   {
     name: 'stop',
     acts: true,
-    help: ['stop <name> [...]\tStop, remove from supervisord, and park the conf under <state-dir>/parked', 'stop <gname>:*\t\tThe same for a whole group'],
+    help: [
+      'stop <name> [...]\tStop, remove from supervisord, and park the conf under <state-dir>/parked/<registry>/',
+      'stop <gname>:*\t\tThe same for a whole group',
+      "stop --force <name>\tA service set's program only where the agent says this node is MASTER; --force when no agent answers",
+    ],
     load: async () => (await import('./stop.js')).stop,
   },
   {
@@ -66,15 +70,28 @@ export const VERBS: VerbEntry[] = [
     load: async () => (await import('./tail.js')).tail,
   },
   {
+    name: 'maintail',
+    acts: false,
+    help: [
+      "maintail -f\tContinuous tail of supervisord's main log (Ctrl-C to exit)",
+      "maintail -<bytes>\tThe last bytes of supervisord's main log",
+      'maintail\t\tIts last 1600 bytes',
+    ],
+    load: async () => (await import('./maintail.js')).maintail,
+  },
+  {
     name: 'pid',
     acts: false,
-    help: ['pid\t\t\tThe PID of supervisord', 'pid <name> [...]\tThe PID of processes (0: not running)', 'pid all\t\t\tThe PID of every process'],
+    help: ['pid\t\t\tThe PID of supervisord', 'pid <name> [...]\tThe PID of processes (0 and exit 7: not running)', 'pid all\t\t\tThe PID of every process'],
     load: async () => (await import('./info.js')).pid,
   },
   {
     name: 'update',
     acts: true,
-    help: ['update\t\t\tLoad the registry into supervisord: add new groups, remove gone ones, restart changed ones', 'update <gname> [...]\tOnly those groups'],
+    help: [
+      'update [--force]\tLoad the registry into supervisord: add new groups, remove gone ones, restart changed ones',
+      "update <gname> [...]\tOnly those groups; a service set's groups only on its MASTER (--force: when no agent answers)",
+    ],
     load: async () => (await import('./update.js')).update,
   },
   {
@@ -99,7 +116,7 @@ export const VERBS: VerbEntry[] = [
     name: 'role',
     acts: false,
     help: [
-      "role [--force] DIR\tMay programs of registry folder DIR start here? Exit 0: DIR is no service set's registry, or the agent says this node is its MASTER; 2: refused",
+      "role [--force] [--for VERB] DIR\tMay programs of registry folder DIR start (or be stopped, updated) here? Exit 0: DIR is no service set's registry, or the agent says this node is its MASTER; 2: refused",
     ],
     load: async () => (await import('./role.js')).role,
   },

@@ -2,7 +2,7 @@ import { EXIT, UsageError } from '../../errors.js';
 import { isFault } from '../../supervisor/faults.js';
 import type { Ctx } from '../context.js';
 
-// pid: supervisord's PID, or each named process's (0 and exit 3 when not running).
+// pid: supervisord's PID, or each named process's (0 and exit 7 when not running, as supervisorctl).
 export async function pid(ctx: Ctx, names: string[]): Promise<number> {
   if (names.length === 0) {
     ctx.io.out(String(await ctx.client.getPID()));
@@ -17,7 +17,7 @@ export async function pid(ctx: Ctx, names: string[]): Promise<number> {
     try {
       const info = await ctx.client.getProcessInfo(name);
       ctx.io.out(String(info.pid));
-      if (info.pid === 0) code = EXIT.NOT_RUNNING;
+      if (info.pid === 0) code = EXIT.DEAD;
     } catch (err) {
       if (!isFault(err, 'BAD_NAME')) throw err;
       ctx.io.out(`No such process ${name}`);

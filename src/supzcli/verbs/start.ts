@@ -3,11 +3,11 @@ import { EXIT, errorMessage } from '../../errors.js';
 import { SupervisorFault } from '../../supervisor/faults.js';
 import { namespec } from '../../supervisor/types.js';
 import { update } from '../../supervisor/update.js';
-import { whoAmI } from '../audit.js';
+import { whoName } from '../audit.js';
 import { type Ctx, parkedDir, registryDirs } from '../context.js';
 import { quiesce, requireMaster, setsOf, takeForce } from '../guard.js';
-import { park, supersede, unpark } from '../park.js';
-import { FAULT, failed, startLine } from '../results.js';
+import { keepVersion, park, unpark } from '../park.js';
+import { exitOf, FAULT, laterExit, startLine } from '../results.js';
 import { checkWholeFiles, resolveNames, type Target, type View, viewOf } from '../view.js';
 
 // start X: a parked conf goes back into the registry, supervisord loads it (reloadConfig + add),
@@ -42,9 +42,7 @@ async function startLoaded(ctx: Ctx, view: View, targets: Target[], groups: stri
     await repark(ctx, view, restored, ready);
   }
   let code: number = EXIT.OK;
-  for (const t of targets) {
-    if (!ready.has(t.group) || !(await startOne(ctx, t))) code = EXIT.FAILED;
-  }
+  for (const t of targets) code = laterExit(code, ready.has(t.group) ? await startOne(ctx, t) : EXIT.FAILED);
   return code;
 }
 
@@ -55,8 +53,16 @@ async function restore(ctx: Ctx, view: View, groups: readonly string[], toUnpark
     const parked = view.parked.get(group);
     const registered = view.registry.get(group);
     if (parked && registered) {
-      for (const f of parked.files) await supersede(f, registered.files.find((r) => basename(r) === basename(f)) ?? '');
-      ctx.io.out(`${group}: the registry conf is used; the parked copy was set aside`);
+      // A parked file that also holds groups not in the registry stays parked: they need it.
+      for (const f of parked.files) {
+        const others = [...view.parked.values()].filter((g) => g.files.includes(f) && !view.registry.has(g.name)).map((g) => g.name);
+        if (others.length > 0) {
+          ctx.io.out(`${group}: the registry conf is used; the parked ${f} stays parked (it also holds ${others.join(', ')})`);
+          continue;
+        }
+        const kept = await keepVersion(f, registered.files.find((r) => basename(r) === basename(f)) ?? '');
+        ctx.io.out(`${group}: the registry conf is used; ${kept ? `the parked copy is kept as ${kept}` : 'the parked copy was the same'}`);
+      }
     } else if (parked && toUnpark.has(group)) {
       for (const f of parked.files.filter((x) => !restored.has(x))) {
         const to = await unpark(f, registryDirs(ctx.cfg));
@@ -94,7 +100,7 @@ async function repark(ctx: Ctx, view: View, restored: ReadonlyMap<string, string
     const owners = [...view.parked.values()].filter((g) => g.files.includes(from)).map((g) => g.name);
     if (owners.some((g) => ready.has(g))) continue;
     try {
-      await park(to, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
+      await park(to, parkedDir(ctx.cfg), { user: whoName(ctx.io.env), groups: owners });
       ctx.io.err(`supzcli: ${owners.join(', ')}: not loaded; conf parked again (${from})`);
     } catch (err) {
       ctx.io.err(`supzcli: ${owners.join(', ')}: not loaded, and ${to} could not be parked again: ${errorMessage(err)}`);
@@ -102,19 +108,23 @@ async function repark(ctx: Ctx, view: View, restored: ReadonlyMap<string, string
   }
 }
 
-async function startOne(ctx: Ctx, t: Target): Promise<boolean> {
+// Starts one target; returns its exit code as supervisorctl's (7: spawn error, 1: other faults).
+async function startOne(ctx: Ctx, t: Target): Promise<number> {
   if (t.process === undefined) {
     const results = await ctx.client.startProcessGroup(t.group);
     for (const r of results) ctx.io.out(startLine(r));
-    return !results.some((r) => failed(r.status, FAULT.ALREADY_STARTED));
+    return exitOf(
+      results.map((r) => r.status),
+      FAULT.ALREADY_STARTED,
+    );
   }
   try {
     await ctx.client.startProcess(t.name);
     ctx.io.out(`${namespec({ group: t.group, name: t.process })}: started`);
-    return true;
+    return EXIT.OK;
   } catch (err) {
     if (!(err instanceof SupervisorFault)) throw err;
     ctx.io.out(startLine({ status: err.code, name: t.process, group: t.group, description: err.faultString }));
-    return !failed(err.code, FAULT.ALREADY_STARTED);
+    return exitOf([err.code], FAULT.ALREADY_STARTED);
   }
 }

@@ -4,6 +4,7 @@ import { formatStatusLines } from '../../supervisor/format.js';
 import type { ProcessInfo } from '../../supervisor/types.js';
 import type { Ctx } from '../context.js';
 import { splitNamespec } from '../names.js';
+import { unreachable } from '../results.js';
 
 // supervisorctl's STOPPED_STATES: a listed process in one of them makes status exit 3.
 const STOPPED = new Set(['STOPPED', 'EXITED', 'FATAL', 'UNKNOWN']);
@@ -17,7 +18,10 @@ export async function status(ctx: Ctx, names: string[]): Promise<number> {
     infos = await ctx.client.getAllProcessInfo();
   } catch (err) {
     if (!(err instanceof SupervisorUnreachable)) throw err;
-    ctx.io.err(`supzcli: ${err.message}`);
+    // supervisorctl's line on stdout where it has one (no socket file, refused); exit 4 either way.
+    const known = unreachable(err);
+    if (known) ctx.io.out(known.line);
+    else ctx.io.err(`supzcli: ${err.message}`);
     return EXIT.UNKNOWN;
   }
   let code: number = EXIT.OK;

@@ -1,9 +1,9 @@
 import { EXIT, errorMessage } from '../../errors.js';
 import { SupervisorFault } from '../../supervisor/faults.js';
 import { namespec } from '../../supervisor/types.js';
-import { whoAmI } from '../audit.js';
+import { whoName } from '../audit.js';
 import { type Ctx, parkedDir } from '../context.js';
-import { quiesce, setsOf } from '../guard.js';
+import { quiesce, requireMaster, setsOf, takeForce } from '../guard.js';
 import { park } from '../park.js';
 import { Refused } from '../refuse.js';
 import { FAULT, failed, signalLine } from '../results.js';
@@ -12,7 +12,9 @@ import { checkWholeFiles, resolveNames, type Target, type View, viewOf } from '.
 // stop X: stop X, removeProcessGroup, then park its conf (in that order: supervisord refuses to
 // remove a running group, and a conf parked before the stop succeeded would lie). A loaded program
 // whose conf is not in the registry is only stopped.
+// A program of a service set only on the set's MASTER (elsewhere its registry is a replica).
 export async function stop(ctx: Ctx, names: string[]): Promise<number> {
+  const force = takeForce(names);
   const view = await viewOf(ctx);
   const targets = resolveNames(view, names, 'stop', true);
   for (const t of targets) {
@@ -22,6 +24,7 @@ export async function stop(ctx: Ctx, names: string[]): Promise<number> {
   }
   const groups = new Set(targets.filter((t) => view.registry.has(t.group)).map((t) => t.group));
   checkWholeFiles(view.registry, groups, 'stop');
+  await requireMaster(ctx, 'stop', await setsOf(ctx, view, [...new Set(targets.map((t) => t.group))]), force);
   const lift = await quiesce(ctx, [...(await setsOf(ctx, view, [...groups])).keys()]);
   try {
     return await stopTargets(ctx, view, targets, groups);
@@ -53,7 +56,7 @@ async function stopTargets(ctx: Ctx, view: View, targets: Target[], groups: Read
       continue;
     }
     try {
-      const to = await park(file, parkedDir(ctx.cfg), { user: whoAmI(ctx.io.env).user, groups: owners });
+      const to = await park(file, parkedDir(ctx.cfg), { user: whoName(ctx.io.env), groups: owners });
       ctx.io.out(`${owners.join(', ')}: conf parked (${file} -> ${to})`);
     } catch (err) {
       // Stopped and removed, conf still in the registry: nothing is lost, `update` loads it again.

@@ -1,16 +1,19 @@
 import { EXIT, UsageError } from '../../errors.js';
 import { update as updateGroups } from '../../supervisor/update.js';
 import type { Ctx } from '../context.js';
+import { requireMaster, setsOf, takeForce } from '../guard.js';
 import { nameProblem } from '../names.js';
 import { Refused } from '../refuse.js';
 import { viewOf } from '../view.js';
 
 // update [GROUP…]: supervisorctl's update (reloadConfig, then stop+remove gone groups, re-add
 // changed ones, add new ones). The registry is what it loads; it is not changed.
+// A group of a service set only on the set's MASTER: elsewhere the agent loads the replica.
 export async function update(ctx: Ctx, names: string[]): Promise<number> {
+  const force = takeForce(names);
   const only = names.includes('all') ? [] : names;
+  const view = await viewOf(ctx);
   if (only.length > 0) {
-    const view = await viewOf(ctx);
     for (const g of only) {
       const problem = nameProblem(g);
       if (problem) throw new Refused(`refused: "${g}": ${problem}`);
@@ -20,6 +23,12 @@ export async function update(ctx: Ctx, names: string[]): Promise<number> {
       }
     }
   }
+  let touched = only;
+  if (only.length === 0) {
+    const diff = await ctx.client.reloadConfig();
+    touched = [...diff.added, ...diff.changed, ...diff.removed];
+  }
+  await requireMaster(ctx, 'update', await setsOf(ctx, view, touched), force, `supzcli update --force ${only.join(' ') || 'NAME'}`);
   const res = await updateGroups(ctx.client, only);
   for (const g of res.removed) ctx.io.out(`${g}: stopped\n${g}: removed process group`);
   for (const g of res.changed) ctx.io.out(`${g}: stopped\n${g}: updated process group`);

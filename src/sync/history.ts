@@ -1,0 +1,99 @@
+import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { UserError } from '../errors.js';
+import { isRegistryFile } from '../registry/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { HISTORY_DIR, historyStamp } from './rsync.js';
+
+// What pushes deleted or overwrote in a set's folder, kept by rsync --backup-dir in
+// <registry>/.supha-history/<stamp>/ (a dot folder one level down: supervisord's include and the
+// registry scan never see it).
+export interface Retention {
+  maxAgeDays: number;
+  maxCount: number;
+}
+
+export interface Kept {
+  // <stamp>/<file>, what `supha sync restore` takes
+  id: string;
+  stamp: string;
+  file: string;
+  path: string;
+  size: number;
+  mtime: string;
+}
+
+export const historyDir = (registry: string) => join(registry, HISTORY_DIR);
+
+async function stamps(registry: string): Promise<string[]> {
+  try {
+    return (await readdir(historyDir(registry), { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+// Every kept file, oldest first.
+export async function listHistory(registry: string): Promise<Kept[]> {
+  const out: Kept[] = [];
+  for (const stamp of await stamps(registry)) {
+    const dir = join(historyDir(registry), stamp);
+    for (const file of (await readdir(dir)).sort()) {
+      const path = join(dir, file);
+      const st = await lstat(path);
+      if (!st.isFile()) continue;
+      out.push({ id: `${stamp}/${file}`, stamp, file, path, size: st.size, mtime: st.mtime.toISOString() });
+    }
+  }
+  return out;
+}
+
+// Drops whole stamps older than maxAgeDays, then the oldest beyond maxCount.
+export async function pruneHistory(registry: string, keep: Retention, now = Date.now()): Promise<string[]> {
+  const all = await stamps(registry);
+  const dropped: string[] = [];
+  for (const [i, stamp] of all.entries()) {
+    const path = join(historyDir(registry), stamp);
+    const old = now - (await stat(path)).mtimeMs > keep.maxAgeDays * 86_400_000;
+    if (old || all.length - i > keep.maxCount) {
+      await rm(path, { recursive: true, force: true });
+      dropped.push(stamp);
+    }
+  }
+  return dropped;
+}
+
+// Puts kept files back into the registry; a conf of the same name there now is kept first. Takes
+// `<stamp>/<file>` or a bare file name (its newest kept version).
+export async function restoreHistory(registry: string, node: string, wanted: readonly string[]): Promise<string[]> {
+  const kept = await listHistory(registry);
+  const picks = wanted.map((w) => {
+    const hit = w.includes('/') ? kept.find((k) => k.id === w) : kept.filter((k) => k.file === w).at(-1);
+    if (!hit) throw new UserError(`${w}: not in the kept history of ${registry} (supha sync history lists it)`);
+    if (!isRegistryFile(hit.file)) throw new UserError(`${w}: not a registry conf (*.conf or *.ini)`);
+    return hit;
+  });
+  const stamp = historyStamp(node, 'restore');
+  const done: string[] = [];
+  for (const k of picks) {
+    const dest = join(registry, k.file);
+    const current = await lstat(dest).catch(() => undefined);
+    if (current?.isFile()) {
+      await mkdir(join(historyDir(registry), stamp), { recursive: true });
+      await copyFile(dest, join(historyDir(registry), stamp, basename(dest)));
+    } else if (current) throw new UserError(`${dest}: exists and is not a file; not restored`);
+    await writeFileAtomic(dest, await readFile(k.path), 0o644);
+    done.push(k.id);
+  }
+  return done;
+}
+
+// Moves a file into a fresh stamp (adopt keeps what it replaces this way).
+export async function keepFile(registry: string, stamp: string, file: string): Promise<void> {
+  await mkdir(join(historyDir(registry), stamp), { recursive: true });
+  await rename(join(registry, file), join(historyDir(registry), stamp, file));
+}
