@@ -1,10 +1,12 @@
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { errorMessage, UserError } from '../errors.js';
 import { checkUrl } from '../health/check.js';
 import { listNodes, type NodeRef, nginxOf } from '../health/round.js';
-import { clientFromConfig, isFault, RUNNING_STATES, type SupervisorClient } from '../supervisor/index.js';
+import { clientFromConfig, type FaultName, isFault, type SupervisorClient } from '../supervisor/index.js';
 import { run, splitCommand } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
+import { isBooting, readStarts, recordStart, recordUp } from './starts.js';
 
 // What node operations need. The supervisord client is made on first use.
 export interface NodeCtx {
@@ -18,45 +20,81 @@ function clientOf(ctx: NodeCtx): SupervisorClient {
   return ctx.client;
 }
 
-const CMD_TIMEOUT_MS = 120_000;
+// Where a node's start/stop command writes (and the daemon it leaves may keep writing).
+export const nodeLogPath = (ctx: NodeCtx, ref: NodeRef) => join(ctx.cfg['state-dir'], 'node-logs', `${ref.name}.log`);
 
-// Up = supervisord runs its program (or is starting it); for a start-cmd node, its health
-// URL answers 200.
+// Up = supervisord has it RUNNING or STARTING (BACKOFF is a failing start, not up); for a
+// start-cmd node, its health URL answers 200 (recorded, so it is no longer booting).
 export async function isNodeUp(ctx: NodeCtx, ref: NodeRef): Promise<boolean> {
   const program = ref.node['supervisor-program'];
   if (program !== undefined) {
     const info = await clientOf(ctx).getProcessInfo(program);
-    return RUNNING_STATES.has(info.statename) && info.statename !== 'STOPPING';
+    return info.statename === 'RUNNING' || info.statename === 'STARTING';
   }
   const r = await checkUrl(ref.node['health-check-url'], nginxOf(ctx.cfg).health['timeout-ms']);
-  return r.code === 200;
+  if (r.code !== 200) return false;
+  if ((await readStarts(ctx.cfg))[ref.name]?.up === false) await recordUp(ctx.cfg, ref.name);
+  return true;
 }
 
-// How a node is started or stopped: through supervisord (a repeat is no error) or its command.
-const ACTIONS = {
-  start: { fault: 'ALREADY_STARTED', cmd: 'start-cmd', done: 'node started' },
-  stop: { fault: 'NOT_RUNNING', cmd: 'stop-cmd', done: 'node stopped' },
-} as const;
+// Runs a node's start-cmd or stop-cmd: no pipes (jetty.sh start leaves the JVM holding them),
+// own process group, killed with its group after health.cmd-timeout-ms.
+async function runNodeCmd(ctx: NodeCtx, ref: NodeRef, key: 'start-cmd' | 'stop-cmd'): Promise<void> {
+  const [file, args] = splitCommand(ref.node[key] ?? '');
+  await run(file, args, { timeoutMs: nginxOf(ctx.cfg).health['cmd-timeout-ms'], outputFile: nodeLogPath(ctx, ref) });
+}
 
-async function nodeAction(ctx: NodeCtx, ref: NodeRef, action: keyof typeof ACTIONS): Promise<void> {
-  const a = ACTIONS[action];
+export type StartOutcome = 'started' | 'booting';
+
+// Starts a node and records the start (its grace begins). A start-cmd node that supha started
+// less than start-grace-ms ago and that has not answered since is booting: not started again
+// (a second jetty.sh start says "already running" and fails). A supervisord program in BACKOFF
+// is stopped first (supervisord refuses to start it).
+export async function startNodeOutcome(ctx: NodeCtx, ref: NodeRef): Promise<StartOutcome> {
   const program = ref.node['supervisor-program'];
-  if (program !== undefined) {
-    try {
-      const client = clientOf(ctx);
-      await (action === 'start' ? client.startProcess(program, true) : client.stopProcess(program, true));
-    } catch (err) {
-      if (!isFault(err, a.fault)) throw err;
-    }
-  } else {
-    const [file, args] = splitCommand(ref.node[a.cmd] ?? '');
-    await run(file, args, { timeoutMs: CMD_TIMEOUT_MS });
+  const grace = nginxOf(ctx.cfg).health['start-grace-ms'];
+  if (program === undefined && isBooting((await readStarts(ctx.cfg))[ref.name], grace)) {
+    if (await isNodeUp(ctx, ref)) return 'started';
+    ctx.log.info({ node: ref.name, group: ref.group }, 'node still booting from its last start; not started again');
+    return 'booting';
   }
-  ctx.log.info({ node: ref.name, group: ref.group }, a.done);
+  await recordStart(ctx.cfg, ref.name);
+  if (program !== undefined) {
+    const client = clientOf(ctx);
+    if ((await client.getProcessInfo(program)).statename === 'BACKOFF') await tolerate(client.stopProcess(program, true), 'NOT_RUNNING');
+    await tolerate(client.startProcess(program, true), 'ALREADY_STARTED');
+  } else {
+    // A start that failed is not booting: the next start runs the command again.
+    await runNodeCmd(ctx, ref, 'start-cmd').catch(async (err: unknown) => {
+      await recordUp(ctx.cfg, ref.name);
+      throw err;
+    });
+  }
+  ctx.log.info({ node: ref.name, group: ref.group }, 'node started');
+  return 'started';
 }
 
-export const startNode = (ctx: NodeCtx, ref: NodeRef): Promise<void> => nodeAction(ctx, ref, 'start');
-export const stopNode = (ctx: NodeCtx, ref: NodeRef): Promise<void> => nodeAction(ctx, ref, 'stop');
+// A stopped node is not booting any more.
+export async function stopNode(ctx: NodeCtx, ref: NodeRef): Promise<void> {
+  const program = ref.node['supervisor-program'];
+  if (program !== undefined) await tolerate(clientOf(ctx).stopProcess(program, true), 'NOT_RUNNING');
+  else await runNodeCmd(ctx, ref, 'stop-cmd');
+  if ((await readStarts(ctx.cfg))[ref.name]?.up === false) await recordUp(ctx.cfg, ref.name);
+  ctx.log.info({ node: ref.name, group: ref.group }, 'node stopped');
+}
+
+export const startNode = async (ctx: NodeCtx, ref: NodeRef): Promise<void> => {
+  await startNodeOutcome(ctx, ref);
+};
+
+// A supervisord call whose repeat fault (already started, not running) is no error.
+async function tolerate(call: Promise<unknown>, fault: FaultName): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (!isFault(err, fault)) throw err;
+  }
+}
 
 // Runs fn on every node at once; throws the first failure after all have settled, naming the node.
 export async function eachNode(refs: NodeRef[], fn: (ref: NodeRef) => Promise<void>): Promise<void> {

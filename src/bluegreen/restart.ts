@@ -1,51 +1,35 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { listNodes, nginxOf } from '../health/round.js';
 import { freshHealth, readHealth, updateHealth } from '../health/status.js';
-import { writeJsonAtomic } from '../util/atomic.js';
-import { isNodeUp, type NodeCtx, startNode, stopNode } from './nodes.js';
+import { isNodeUp, type NodeCtx, startNodeOutcome, stopNode } from './nodes.js';
+import { isBooting, readStarts, recordUp } from './starts.js';
 
 export interface NodeAction {
   node: string;
-  action: 'ok' | 'started' | 'restarted' | 'waiting' | 'gave-up' | 'failed';
+  action: 'ok' | 'started' | 'booting' | 'restarted' | 'waiting' | 'gave-up' | 'failed';
   detail?: string;
 }
 
-const restartsPath = (ctx: NodeCtx) => join(ctx.cfg['state-dir'], 'node-restarts.json');
-
-// Per node: when supha last restarted it, and whether it has been seen running since.
-type Restarts = Record<string, { at: number; up: boolean }>;
-
-async function readRestarts(ctx: NodeCtx): Promise<Restarts> {
-  const text = await readFile(restartsPath(ctx), 'utf8').catch(() => '{}');
-  try {
-    return JSON.parse(text) as Restarts;
-  } catch {
-    return {};
-  }
-}
-
-// Brings a group's nodes up. A node that is just not running is started. A `dead` node is
-// restarted within bounds: `reboot-count` per node, a backoff doubling from
-// restart-backoff-ms (and start-grace-ms while it has not come up since), at most max-restarts
-// (then it is left dead and reported). With onlyDead
-// (the agent), nodes that are not dead are left alone.
+// Brings a group's nodes up. A node that is just not running is started (unless it is still
+// booting from a start by supha). A `dead` node is restarted within bounds: `reboot-count` per
+// node, a backoff doubling from restart-backoff-ms, and start-grace-ms after any start by supha
+// (nodes start, a switch, a restart) while it has not come up since; at most max-restarts (then
+// it is left dead and reported). With onlyDead (the agent), nodes that are not dead are left alone.
 export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDead: boolean; now?: number }): Promise<NodeAction[]> {
   const h = nginxOf(ctx.cfg).health;
   const now = opts.now ?? Date.now();
   const health = await readHealth(ctx.cfg);
-  const restarts = await readRestarts(ctx);
+  const starts = await readStarts(ctx.cfg);
   const out: NodeAction[] = [];
   for (const ref of listNodes(ctx.cfg, group)) {
     const cur = health[ref.name] ?? freshHealth(ref.node['health-check-url']);
     const count = cur['reboot-count'];
-    const rec = restarts[ref.name] ?? { at: 0, up: true };
+    const rec = starts[ref.name] ?? { at: 0, up: true };
     const last = rec.at;
     try {
       if (cur.status === 'running' && !rec.up) {
         rec.up = true;
-        await writeJsonAtomic(restartsPath(ctx), restarts);
+        await recordUp(ctx.cfg, ref.name);
       }
       if (cur.status !== 'dead') {
         if (cur.status === 'running' && count > 0 && now - last >= h['restart-reset-ms']) {
@@ -58,8 +42,12 @@ export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDea
           out.push({ node: ref.name, action: 'ok' });
           continue;
         }
-        await startNode(ctx, ref);
-        out.push({ node: ref.name, action: 'started' });
+        const how = await startNodeOutcome(ctx, ref);
+        out.push(
+          how === 'booting'
+            ? { node: ref.name, action: 'booting', detail: `started ${Math.round((now - last) / 1000)}s ago, not answering yet` }
+            : { node: ref.name, action: 'started' },
+        );
         continue;
       }
       if (count >= h['max-restarts']) {
@@ -68,13 +56,11 @@ export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDea
         continue;
       }
       let wait = count === 0 ? 0 : h['restart-backoff-ms'] * 2 ** (count - 1);
-      if (!rec.up) wait = Math.max(wait, h['start-grace-ms']);
+      if (isBooting(rec, h['start-grace-ms'], now)) wait = Math.max(wait, h['start-grace-ms']);
       if (now - last < wait) {
         out.push({ node: ref.name, action: 'waiting', detail: `next restart in ${Math.ceil((last + wait - now) / 1000)}s` });
         continue;
       }
-      restarts[ref.name] = { at: now, up: false };
-      await writeJsonAtomic(restartsPath(ctx), restarts);
       // Counted before it runs, so a restart that hangs or crashes us still counts. The node
       // gets fail-threshold checks again before it can be dead again.
       let counted = count + 1;
@@ -85,7 +71,7 @@ export async function ensureGroupUp(ctx: NodeCtx, group: string, opts: { onlyDea
       });
       ctx.log.warn({ node: ref.name, rebootCount: counted }, 'restarting dead node');
       await stopNode(ctx, ref).catch((err: unknown) => ctx.log.warn({ err, node: ref.name }, 'stop before restart failed'));
-      await startNode(ctx, ref);
+      await startNodeOutcome(ctx, ref);
       out.push({ node: ref.name, action: 'restarted', detail: `restart ${counted} of ${h['max-restarts']}` });
     } catch (err) {
       ctx.log.error({ err, node: ref.name }, 'could not bring node up');

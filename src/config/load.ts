@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { configPathFrom, DEFAULT_CONFIG_PATH } from './defaults.js';
@@ -58,8 +58,8 @@ function resolvePaths(cfg: RawConfig, configPath: string): Config {
     ...cfg,
     configPath,
     'state-dir': at(cfg['state-dir']),
-    // The seed's layout: conf/config.json beside runtime/.
-    'runtime-dir': at(cfg['runtime-dir'] ?? resolve(dir, '..', 'runtime')),
+    // The seed's layout: conf/config.json beside runtime/; elsewhere (/etc/supha) under the state dir.
+    'runtime-dir': at(cfg['runtime-dir'] ?? (basename(dir) === 'conf' ? resolve(dir, '..', 'runtime') : join(at(cfg['state-dir']), 'runtime'))),
     supervisor: { ...cfg.supervisor, 'registry-dirs': cfg.supervisor['registry-dirs'].map(at) },
   };
   // An optional path that is absent stays absent (no key holding undefined): the config is plain
@@ -100,6 +100,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): Problem[] {
     switch (iss.code) {
       case 'invalid_type':
         if (iss.input === undefined) out.push({ path, message: `required ${iss.expected} is missing` });
+        else if (iss.expected === 'int' && typeof iss.input === 'number') out.push({ path, message: `expected a whole number, got ${iss.input}` });
         else out.push({ path, message: `expected ${iss.expected}, got ${typeName(iss.input)}` });
         break;
       case 'unrecognized_keys':
@@ -107,6 +108,20 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): Problem[] {
         break;
       case 'invalid_value':
         out.push({ path, message: `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(iss.input)}` });
+        break;
+      case 'too_small':
+      case 'too_big': {
+        const n = iss.origin === 'number' || iss.origin === 'int';
+        const word = iss.code === 'too_small' ? (iss.inclusive ? 'at least' : 'above') : iss.inclusive ? 'at most' : 'below';
+        const bound = Number(iss.code === 'too_small' ? iss.minimum : iss.maximum);
+        if (n) out.push({ path, message: `expected a number ${word} ${bound}, got ${JSON.stringify(iss.input)}` });
+        else if (iss.code === 'too_small' && bound === 1 && iss.origin === 'string') out.push({ path, message: 'must not be empty' });
+        else if (iss.code === 'too_small' && bound === 1 && iss.origin === 'array') out.push({ path, message: 'expected at least one item' });
+        else out.push({ path, message: `expected ${word} ${bound} ${iss.origin === 'string' ? 'characters' : 'items'}` });
+        break;
+      }
+      case 'invalid_format':
+        out.push({ path, message: `expected ${iss.format}, got ${JSON.stringify(iss.input)}` });
         break;
       default:
         out.push({ path, message: iss.message });

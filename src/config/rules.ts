@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { normalize } from 'node:path';
 import type { RawConfig } from './schema.js';
 
@@ -31,6 +32,8 @@ export function checkRules(cfg: RawConfig): Problem[] {
     const seen = new Map<string, string>();
     for (const [g, group] of Object.entries(groups)) {
       if (Object.keys(group.nodes).length === 0) add(`${base}.${g}.nodes`, 'expected at least one node');
+      else if (Object.values(group.nodes).every((n) => n.backup))
+        add(`${base}.${g}.nodes`, 'expected a node with backup false (nginx refuses an upstream of backups only)');
       for (const [n, node] of Object.entries(group.nodes)) {
         const path = `${base}.${g}.nodes.${n}`;
         const other = seen.get(n);
@@ -62,6 +65,9 @@ export function checkRules(cfg: RawConfig): Problem[] {
     if (syncing.length > 0 && cfg.ha.agent['token-file'] === undefined) {
       add('ha.agent.token-file', `required with a sync-target (peer ${syncing.map(([p]) => p).join(', ')}): it signs each pushed registry`);
     }
+    if (Object.keys(cfg.ha['service-sets']).length === 0) add('ha.service-sets', 'an ha section needs at least one service set');
+    const sync = cfg.ha.sync;
+    if (sync['retry-min-ms'] > sync['retry-max-ms']) add('ha.sync.retry-min-ms', `${sync['retry-min-ms']} is above retry-max-ms (${sync['retry-max-ms']})`);
     if (!isHostPort(cfg.ha.agent.listen)) add('ha.agent.listen', `expected host:port, got "${cfg.ha.agent.listen}"`);
     else if (!isLoopback(cfg.ha.agent.listen) && cfg.ha.agent['token-file'] === undefined)
       add('ha.agent.listen', `"${cfg.ha.agent.listen}" is not a loopback address: set ha.agent.token-file too (the API can hold sets)`);
@@ -110,6 +116,11 @@ function isLoopback(hostPort: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+// An IPv4 or IPv6 address, optionally with a prefix length that fits it.
 function isIp(s: string): boolean {
-  return /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(s) || /^[0-9a-fA-F:]+(\/\d{1,3})?$/.test(s);
+  const [addr = '', bits, extra] = s.split('/');
+  const v = isIP(addr);
+  if (v === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128);
 }

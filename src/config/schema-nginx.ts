@@ -1,7 +1,31 @@
 import { z } from 'zod';
 
+// Node and group names go into the upstream file (comments), file names and logs: a name that
+// could end a comment or a directive (newline, `;`, `}`) or a path (`/`, a leading `.`) is refused.
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+// A record whose keys are such names; a bad key is reported by name.
+const named = <T extends z.ZodType>(what: string, value: T) =>
+  z.record(z.string(), value).superRefine((rec, ctx) => {
+    for (const key of Object.keys(rec)) {
+      if (!NAME_RE.test(key))
+        ctx.addIssue({ code: 'custom', path: [key], message: `${what} name ${JSON.stringify(key)}: letters, digits, _ . - only, not starting with . or -` });
+    }
+  });
+
+// Nginx's `server` parameters, per node or per group (a node's own win). Absent: Nginx's defaults.
+const serverParams = {
+  weight: z.number().int().positive().max(10_000).optional(),
+  'max-fails': z.number().int().nonnegative().max(10_000).optional(),
+  // Nginx time in seconds or coarser (the upstream module refuses ms): 10, 10s, 1m.
+  'fail-timeout': z
+    .string()
+    .regex(/^\d{1,6}(s|m|h|d)?$/, 'an nginx time in s, m, h or d: 10s, 1m')
+    .optional(),
+};
+
 // The seed's nginx section (py-server-tools config.json), keys kept exactly, plus supha's.
 export const nodeSchema = z.strictObject({
+  ...serverParams,
   'health-check-url': z.string(),
   'upstream-url': z.string(),
   'start-cmd': z.string().optional(),
@@ -11,7 +35,8 @@ export const nodeSchema = z.strictObject({
 });
 
 export const groupSchema = z.strictObject({
-  nodes: z.record(z.string(), nodeSchema),
+  ...serverParams,
+  nodes: named('node', nodeSchema),
   'default-group': z.enum(['primary', 'standby']),
   'upgrade-cmd': z.string().optional(),
 });
@@ -26,6 +51,8 @@ export const healthSchema = z.strictObject({
   // After supha (re)starts a node, it is not restarted again before this long unless it has
   // answered 200 since (slow starters are not killed while they boot).
   'start-grace-ms': z.number().int().nonnegative().default(60_000),
+  // Bound on a node's start-cmd or stop-cmd (its whole process group is killed after it).
+  'cmd-timeout-ms': z.number().int().positive().default(120_000),
   // A node healthy this long after its last restart gets its reboot-count back to 0.
   'restart-reset-ms': z.number().int().nonnegative().default(600_000),
 });
@@ -41,15 +68,17 @@ export const switchSchema = z.strictObject({
 
 export const nginxSchema = z.strictObject({
   'nginx-home': z.string().default('/usr/local/nginx'),
-  'nginx-reload-cmd': z.string().default('nginx -s reload'),
+  // Default: <binary> -s reload, the binary found as for nginx-test-cmd.
+  'nginx-reload-cmd': z.string().optional(),
   'nginx-test-cmd': z.string().optional(),
   'upstream-conf-path': z.string(),
-  // Nginx's master pid file: a reload is verified by new worker pids under that master.
+  // Where a reload's verification looks last for Nginx's master pid (after `pid` in nginx -T,
+  // <nginx-home>/logs/nginx.pid and the binary's --pid-path).
   'pid-file': z.string().default('/run/nginx.pid'),
   upstream: z.strictObject({
     'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     keepalive: z.number().int().nonnegative().default(0),
-    'node-group': z.record(z.string(), groupSchema),
+    'node-group': named('group', groupSchema),
   }),
   health: healthSchema.prefault({}),
   switch: switchSchema.prefault({}),

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import { errorMessage } from '../errors.js';
 import { nginxTarget } from '../nginx/install.js';
-import { masterPid } from '../nginx/workers.js';
+import { findMaster } from '../nginx/locate.js';
 import { run, splitCommand } from '../util/exec.js';
 import { type Check, fail, ok } from './types.js';
 
@@ -20,11 +20,12 @@ export async function nginxChecks(cfg: Config): Promise<Check[]> {
   } catch (err) {
     out.push(fail('nginx -t', errorMessage(err), 'set nginx.nginx-test-cmd to the nginx binary the server runs (e.g. "/usr/sbin/nginx -t")'));
   }
-  const pid = await masterPid(t.pidFile);
-  if (pid === undefined)
-    out.push(
-      fail('nginx pid-file', `${t.pidFile}: no live nginx master`, 'start nginx, or set nginx.pid-file to the `pid` of its nginx.conf (nginx -T | grep pid)'),
-    );
-  else out.push(ok('nginx pid-file', `${t.pidFile}: master ${pid}`));
+  // The same search a reload's verification makes: a pid file it cannot find fails every render.
+  try {
+    const m = await findMaster(t.testCmd, t.home, t.pidFile);
+    out.push(ok('nginx pid-file', `${m.pidFile}: master ${m.pid}`));
+  } catch (err) {
+    out.push(fail('nginx pid-file', errorMessage(err), 'start nginx, or set nginx.pid-file to the `pid` of its nginx.conf (nginx -T | grep pid)'));
+  }
   return out;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { errorMessage, UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
-import { acquireLock, LockHeld } from '../util/pidlock.js';
+import { lockedUpdate } from '../util/locked-update.js';
 import type { CheckResult } from './check.js';
 
 export type NodeStatus = 'n/a' | 'running' | 'dead';
@@ -82,30 +82,13 @@ export async function readHealth(cfg: Config): Promise<HealthFile> {
   }
 }
 
-// How long an update waits for another process's update of the file.
-const LOCK_WAIT_MS = 15_000;
-
-let queue: Promise<unknown> = Promise.resolve();
-
-// Read, change, write atomically. Calls in this process run one at a time; across processes (agent,
-// supha nodes check, a switch's gate) a lock file beside the health file keeps each
-// read-modify-write whole, so no update (a reboot-count, say) is lost.
+// Read, change, write atomically, whole across processes (agent, supha nodes check, a switch's
+// gate), so no update (a reboot-count, say) is lost.
 export function updateHealth(cfg: Config, change: (file: HealthFile) => void | Promise<void>): Promise<HealthFile> {
-  const job = queue.then(async () => {
-    const lockFile = `${healthPath(cfg)}.lock`;
-    const lock = await acquireLock(lockFile, { waitMs: LOCK_WAIT_MS }).catch((err: unknown) => {
-      if (!(err instanceof LockHeld)) throw err;
-      throw new UserError(`${lockFile}: held by pid ${err.pid ?? '?'} for over ${LOCK_WAIT_MS / 1000}s; is a supha process stuck?`);
-    });
-    try {
-      const file = await readHealth(cfg);
-      await change(file);
-      await writeJsonAtomic(healthPath(cfg), file);
-      return file;
-    } finally {
-      await lock.release();
-    }
+  return lockedUpdate(healthPath(cfg), async () => {
+    const file = await readHealth(cfg);
+    await change(file);
+    await writeJsonAtomic(healthPath(cfg), file);
+    return file;
   });
-  queue = job.catch(() => {});
-  return job;
 }

@@ -7,6 +7,7 @@ export {
   pendingPath,
   recoverInterruptedTest,
 } from './install.js';
+export { findMaster, findNginx, masterIn } from './locate.js';
 export { reloadAndVerify } from './reload.js';
 export { healthyPrimaries, renderUpstream } from './render.js';
-export { childPids, masterPid } from './workers.js';
+export { childPids } from './workers.js';

@@ -1,33 +1,37 @@
 import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { errorMessage, UserError } from '../errors.js';
 import { nginxOf } from '../health/round.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { run, splitCommand } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
+import { findNginx } from './locate.js';
 import { reloadAndVerify } from './reload.js';
+import type { NginxTarget } from './target.js';
 import { type TestOutcome, testWithCopy } from './testconf.js';
 
-// Where the live upstream file is and how Nginx is tested and reloaded.
-export interface NginxTarget {
-  live: string;
-  pidFile: string;
-  testCmd: string;
-  reloadCmd: string;
-  verifyUrl?: string | undefined;
-  reloadTimeoutMs: number;
-}
+export type { NginxTarget } from './target.js';
 
+// Without nginx-test-cmd / nginx-reload-cmd, the binary findNginx finds is used.
 export function nginxTarget(cfg: Config): NginxTarget {
   const n = nginxOf(cfg);
-  return {
+  const home = n['nginx-home'];
+  const found = n['nginx-test-cmd'] === undefined || n['nginx-reload-cmd'] === undefined ? findNginx(home) : undefined;
+  const binary = found?.binary ?? join(home, 'sbin', 'nginx');
+  const t: NginxTarget = {
     live: n['upstream-conf-path'],
+    home,
     pidFile: n['pid-file'],
-    testCmd: n['nginx-test-cmd'] ?? `${n['nginx-home']}/sbin/nginx -t`,
-    reloadCmd: n['nginx-reload-cmd'],
+    testCmd: n['nginx-test-cmd'] ?? `${binary} -t`,
+    reloadCmd: n['nginx-reload-cmd'] ?? `${binary} -s reload`,
     verifyUrl: n.switch['verify-url'],
     reloadTimeoutMs: 10_000,
   };
+  if (found && found.binary === undefined) {
+    t.missing = `no nginx binary: not ${found.tried[0]} and not on PATH; set nginx.nginx-home (the prefix with sbin/nginx) or nginx.nginx-test-cmd and nginx.nginx-reload-cmd`;
+  }
+  return t;
 }
 
 export const lastGoodPath = (t: NginxTarget) => `${t.live}.last-good`;
@@ -72,6 +76,7 @@ export async function recoverInterruptedTest(t: NginxTarget, log: Logger): Promi
 // The file it replaces is kept as `.last-good`; on any failure it goes back (and Nginx is
 // reloaded when it had been). Same text as live: nothing happens.
 export async function installUpstream(t: NginxTarget, text: string, log: Logger): Promise<InstallResult> {
+  if (t.missing !== undefined) throw new UserError(t.missing);
   await recoverInterruptedTest(t, log);
   const previous = await readMaybe(t.live);
   const hadPending = await exists(pendingPath(t));

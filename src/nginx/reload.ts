@@ -1,33 +1,41 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
-import { checkUrl } from '../health/check.js';
 import { run, splitCommand } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
-import type { NginxTarget } from './install.js';
-import { childPids, masterPid } from './workers.js';
+import { findMaster } from './locate.js';
+import type { NginxTarget } from './target.js';
+import { childPids } from './workers.js';
 
-// Runs the reload command and waits until it really took: new worker pids under the master
-// (pid file), else an answer through Nginx at verify-url, else only the command's exit code.
+// An old worker that got the reload's QUIT renames itself before it closes its listeners
+// (ngx_worker_process_cycle); gone is as good.
+async function retired(pid: number): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined || cmdline.includes('shutting down');
+}
+
+// Runs the reload command and waits until it really took: the running master (found by
+// findMaster) has new worker pids and every old worker is shutting down, so a request sent
+// after this returns reaches the new config. Fails with one line when it cannot tell.
 export async function reloadAndVerify(t: NginxTarget, log: Logger): Promise<string> {
-  const master = await masterPid(t.pidFile);
-  const before = master === undefined ? new Set<number>() : await childPids(master);
+  const master = await findMaster(t.testCmd, t.home, t.pidFile);
+  const before = await childPids(master.pid);
   const [file, args] = splitCommand(t.reloadCmd);
   await run(file, args, { timeoutMs: 30_000 });
   const deadline = Date.now() + t.reloadTimeoutMs;
-  if (master !== undefined) {
-    for (;;) {
-      const now = await childPids(master);
-      if ([...now].some((p) => !before.has(p))) return 'new worker pids';
-      if (Date.now() > deadline)
-        throw new UserError(`nginx (master ${master}) started no new workers within ${t.reloadTimeoutMs} ms: the reload did not take (see its error log)`);
-      await sleep(25);
+  for (;;) {
+    const now = await childPids(master.pid);
+    if ([...now].some((p) => !before.has(p))) {
+      const old = [...before].filter((p) => now.has(p));
+      if ((await Promise.all(old.map(retired))).every(Boolean)) break;
     }
+    if (Date.now() > deadline) {
+      throw new UserError(
+        `nginx (master ${master.pid} from ${master.pidFile}) did not replace its workers within ${t.reloadTimeoutMs} ms: the reload did not take (see its error log)`,
+      );
+    }
+    await sleep(10);
   }
-  if (t.verifyUrl) {
-    const r = await checkUrl(t.verifyUrl, t.reloadTimeoutMs);
-    if (r.code >= 500 || r.error) throw new UserError(`after reload ${t.verifyUrl} answered ${r.code}${r.error ? ` (${r.error})` : ''}`);
-    return `a request through nginx (${r.code})`;
-  }
-  log.warn({ pidFile: t.pidFile }, 'no nginx pid file and no switch.verify-url: reload verified by its exit code only');
-  return 'exit code only';
+  log.debug({ master: master.pid, pidFile: master.pidFile }, 'nginx reload verified');
+  return `new worker pids (master ${master.pid}, ${master.pidFile})`;
 }

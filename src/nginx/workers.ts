@@ -1,17 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 
-// Nginx's master pid from its pid file, or undefined when there is none or it is not alive.
-export async function masterPid(pidFile: string): Promise<number | undefined> {
-  try {
-    const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
-}
-
 // The pids whose parent is `master` (Nginx's workers, cache manager...), from /proc.
 export async function childPids(master: number): Promise<Set<number>> {
   const out = new Set<number>();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { childPids } from '../../src/nginx/index.js';
 import { type Rig, startRig } from '../helpers/bluegreen.js';
-import { supha } from '../helpers/cli.js';
+import { ROOT, supha } from '../helpers/cli.js';
 import { get } from '../helpers/load.js';
 import { newPids } from '../helpers/nginx.js';
 import { waitFor } from '../helpers/tmp.js';
@@ -177,13 +177,24 @@ describe('upstream render when nginx.conf includes conf.d/*.conf', () => {
   });
   after(async () => rig?.stop());
 
-  test('a failing candidate is swapped in only for nginx -t and put back; a good one goes live', async () => {
+  test('a failing candidate is tested through a copy of nginx.conf and never sits at the live path; a good one goes live', async () => {
     const live = await readFile(rig.nginx.upstreamPath, 'utf8');
     const workers = await childPids(rig.nginx.pid);
     await rig.writeConfig((c) => {
       c.nginx.upstream['node-group'].group1.nodes.g1['upstream-url'] = BAD_URL;
     });
+    let watching = true;
+    const seen = new Set<string>();
+    const watcher = (async () => {
+      while (watching) {
+        seen.add(await readFile(rig.nginx.upstreamPath, 'utf8').catch(() => '(missing)'));
+        await new Promise((res) => setImmediate(res));
+      }
+    })();
     let r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+    watching = false;
+    await watcher;
+    assert.deepEqual([...seen], [live], 'the live file never changed');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /nginx -t rejected the new upstream .*invalid IPv6 address/);
     assert.equal(await readFile(rig.nginx.upstreamPath, 'utf8'), live);
@@ -203,5 +214,78 @@ describe('upstream render when nginx.conf includes conf.d/*.conf', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(await readFile(rig.nginx.upstreamPath, 'utf8'), /keepalive 4;/);
     assert.ok(newPids(workers, await childPids(rig.nginx.pid)).length > 0, 'reloaded');
+  });
+});
+
+// The seed's layout: nginx built from source at nginx-home, its pid file in <nginx-home>/logs,
+// the seed's config keys only (no nginx-test-cmd, pid-file or verify-url).
+for (const pid of ['conf', 'builtin'] as const) {
+  describe(`upstream render with the seed's nginx-home layout (pid ${pid === 'conf' ? 'in nginx.conf' : 'built in'})`, () => {
+    let rig: Rig;
+    before(async () => {
+      rig = await startRig({ upstreamText: 'upstream jetty {\n    server 127.0.0.1:1;\n}\n', nginxHome: pid, nginxWorkers: 2 });
+      await rig.startNodes('g1', 'g1-backup');
+      await rig.writeConfig((c) => {
+        c.nginx['nginx-home'] = rig.nginx.dir;
+        delete c.nginx['nginx-test-cmd'];
+        delete c.nginx['pid-file'];
+        delete c.nginx.switch['verify-url'];
+      });
+    });
+    after(async () => rig?.stop());
+
+    test('render returns once new workers serve the new upstream', async () => {
+      const before = await childPids(rig.nginx.pid);
+      const r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+      assert.equal(r.code, 0, r.stderr);
+      // Sent right after it returns, on fresh connections: never an old worker's 502.
+      const bodies = [];
+      for (let i = 0; i < 5; i++) bodies.push((await get(rig.nginx.url)).body);
+      assert.deepEqual(bodies, Array(5).fill('v1\n'));
+      assert.match(r.stdout, new RegExp(`verified by new worker pids \\(master ${rig.nginx.pid}, ${rig.nginx.pidFile}\\)`));
+      assert.ok(newPids(before, await childPids(rig.nginx.pid)).length > 0);
+    });
+
+    // Only where nginx -T names no pid file (else that one is used, and right).
+    if (pid === 'builtin')
+      test('no running nginx behind the pid files: render fails with one line and puts the last good file back', async () => {
+        await rig.writeConfig((c) => {
+          c.nginx['nginx-home'] = join(rig.nginx.dir, 'elsewhere');
+          c.nginx['nginx-test-cmd'] = `${rig.nginx.dir}/sbin/nginx -t`;
+          c.nginx['pid-file'] = join(rig.nginx.dir, 'logs', 'missing.pid');
+          c.nginx.upstream.keepalive = 7;
+        });
+        const live = await readFile(rig.nginx.upstreamPath, 'utf8');
+        try {
+          const r = await supha(['upstream', 'render', '--config', rig.cfgPath]);
+          assert.equal(r.code, 1, r.stdout);
+          assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+          assert.match(r.stderr, /cannot verify the nginx reload: no running nginx master in .*elsewhere\/logs\/nginx\.pid or .*missing\.pid/);
+          assert.equal(await readFile(rig.nginx.upstreamPath, 'utf8'), live);
+        } finally {
+          await rig.writeConfig((c) => {
+            c.nginx['nginx-home'] = rig.nginx.dir;
+            delete c.nginx['nginx-test-cmd'];
+            delete c.nginx['pid-file'];
+            c.nginx.upstream.keepalive = 1;
+          });
+        }
+      });
+  });
+}
+
+describe("the seed's nginx-home (/usr/local/nginx) with a distro nginx", () => {
+  const seed = join(ROOT, 'test/fixtures/seed-config.json');
+  test('config check names the binary found on PATH, or the keys to set when there is none', async () => {
+    const nginx = await supha(['config', 'check', '--config', seed]);
+    assert.equal(nginx.code, 0, nginx.stderr);
+    // scripts/setup.sh installs Debian's nginx (/usr/sbin/nginx); the seed keeps its reload command.
+    assert.match(nginx.stdout, /nginx test: \/usr\/sbin\/nginx -t; reload: nginx -s reload/);
+    const none = await supha(['config', 'check', '--config', seed], { PATH: '/nonexistent' });
+    assert.equal(none.code, 2, none.stdout);
+    assert.match(
+      none.stderr,
+      /^nginx: no nginx binary: not \/usr\/local\/nginx\/sbin\/nginx and not on PATH; set nginx\.nginx-home .* or nginx\.nginx-test-cmd/,
+    );
   });
 });

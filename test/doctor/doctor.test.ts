@@ -231,7 +231,17 @@ vrrp_instance ${instance} {
 
   test('nginx -t failing, and no pid file', async () => {
     expectOnly(await doctor((c) => (c.nginx['nginx-test-cmd'] = `nginx -t -c ${join(dir, 'missing.conf')}`)), 'nginx -t', /exit 1/);
-    expectOnly(await doctor((c) => (c.nginx['pid-file'] = join(dir, 'none.pid'))), 'nginx pid-file', /no live nginx master/);
+    // A config whose `pid` names a file no running master wrote: every reload would go unverified.
+    const copy = join(dir, 'nginx-other-pid.conf');
+    await writeFile(copy, (await readFile(nginx.confPath, 'utf8')).replace(/^pid .*;$/m, `pid ${join(dir, 'none.pid')};`));
+    expectOnly(
+      await doctor((c) => {
+        c.nginx['nginx-test-cmd'] = nginx.testCmd.replace(nginx.confPath, copy);
+        c.nginx['pid-file'] = join(dir, 'none.pid');
+      }),
+      'nginx pid-file',
+      /none\.pid/,
+    );
   });
 
   test('a peer: rsync module refused, agent refusing our token, agent unreachable', async () => {

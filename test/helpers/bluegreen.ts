@@ -29,6 +29,8 @@ export interface RigOptions {
   // nginx.conf includes conf.d/*.conf rather than the upstream file by name.
   glob?: boolean;
   nginxWorkers?: number;
+  // The seed's nginx-home layout (see NginxOptions.home).
+  nginxHome?: 'conf' | 'builtin';
 }
 
 export interface Rig {
@@ -98,7 +100,13 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const initial = opts.upstreamText ?? renderUpstream(config.nginx, 'group1', {});
   let nginx: Nginx;
   try {
-    nginx = await startNginx({ upstreamName: 'jetty', upstreamText: initial, glob: !!opts.glob, workers: opts.nginxWorkers ?? 1 });
+    nginx = await startNginx({
+      upstreamName: 'jetty',
+      upstreamText: initial,
+      glob: !!opts.glob,
+      workers: opts.nginxWorkers ?? 1,
+      ...(opts.nginxHome ? { home: opts.nginxHome } : {}),
+    });
   } catch (err) {
     await sv.stop();
     throw err;

@@ -12,6 +12,12 @@ export interface NginxOptions {
   // Keep the upstream in DIR/conf.d/ and include `conf.d/*.conf` (Debian's layout) instead of
   // including the file by name.
   glob?: boolean;
+  // The seed's nginx-home layout (a build from source at /usr/local/nginx): DIR/sbin/nginx (a
+  // wrapper giving the distro binary `-p DIR/ -c DIR/conf/nginx.conf`), DIR/conf/nginx.conf,
+  // the upstream in DIR/conf/conf.d/ included as `conf.d/*.conf`, the pid in DIR/logs/nginx.pid:
+  // said by `pid logs/nginx.pid;` in nginx.conf ('conf'), or built in ('builtin': the wrapper
+  // passes it with -g, so nginx -T does not show it).
+  home?: 'conf' | 'builtin';
 }
 
 export interface Nginx {
@@ -33,6 +39,7 @@ export interface Nginx {
 // port, proxying / to the upstream in DIR/upstream.conf. Stopped by its PID.
 export async function startNginx(opts: NginxOptions): Promise<Nginx> {
   const tmp = opts.dir ? { dir: opts.dir, cleanup: async () => {} } : await tempDir('supha-nginx-');
+  if (opts.home) return startHomeNginx(opts, opts.home, tmp);
   const dir = tmp.dir;
   await mkdir(join(dir, 'tmp'), { recursive: true });
   await mkdir(join(dir, 'conf.d'), { recursive: true });
@@ -71,7 +78,62 @@ http {
 `,
   );
   const base = ['-p', dir, '-e', errorLogPath, '-c', confPath];
-  const child: ChildProcess = spawn('nginx', base, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const testCmd = `nginx ${base.join(' ')} -t`;
+  const reloadCmd = `nginx ${base.join(' ')} -s reload`;
+  return spawnNginx('nginx', base, { dir, port, confPath, upstreamPath, pidFile, errorLogPath, testCmd, reloadCmd }, tmp.cleanup);
+}
+
+async function startHomeNginx(opts: NginxOptions, pid: 'conf' | 'builtin', tmp: { dir: string; cleanup: () => Promise<void> }): Promise<Nginx> {
+  const dir = tmp.dir;
+  for (const d of ['sbin', 'conf/conf.d', 'logs', 'tmp']) await mkdir(join(dir, d), { recursive: true });
+  const port = await freePort();
+  const confPath = join(dir, 'conf', 'nginx.conf');
+  const upstreamPath = join(dir, 'conf', 'conf.d', 'upstream.conf');
+  const pidFile = join(dir, 'logs', 'nginx.pid');
+  const errorLogPath = join(dir, 'logs', 'error.log');
+  const binary = join(dir, 'sbin', 'nginx');
+  const extra = pid === 'builtin' ? ` -g 'pid logs/nginx.pid;'` : '';
+  await writeFile(binary, `#!/bin/sh\nexec nginx -p ${dir}/ -e ${errorLogPath} -c ${confPath}${extra} "$@"\n`, { mode: 0o755 });
+  await writeFile(upstreamPath, opts.upstreamText);
+  await writeFile(
+    confPath,
+    `daemon off;
+worker_processes ${opts.workers ?? 1};
+${pid === 'conf' ? 'pid logs/nginx.pid;' : ''}
+error_log logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path tmp/body;
+  proxy_temp_path tmp/proxy;
+  fastcgi_temp_path tmp/fastcgi;
+  uwsgi_temp_path tmp/uwsgi;
+  scgi_temp_path tmp/scgi;
+  include conf.d/*.conf;
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://${opts.upstreamName};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`,
+  );
+  return spawnNginx(
+    binary,
+    [],
+    { dir, port, confPath, upstreamPath, pidFile, errorLogPath, testCmd: `${binary} -t`, reloadCmd: `${binary} -s reload` },
+    tmp.cleanup,
+  );
+}
+
+type Layout = Pick<Nginx, 'dir' | 'port' | 'confPath' | 'upstreamPath' | 'pidFile' | 'testCmd' | 'reloadCmd'> & { errorLogPath: string };
+
+// Starts `file args` (nginx in the foreground) and waits for it to write its pid file.
+async function spawnNginx(file: string, args: string[], l: Layout, cleanup: () => Promise<void>): Promise<Nginx> {
+  const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += String(d);
@@ -80,30 +142,19 @@ http {
   const pid = child.pid ?? 0;
   const stop = async () => {
     await stopChild(child, exited);
-    await tmp.cleanup();
+    await cleanup();
   };
   try {
     await waitFor('nginx to write its pid file', async () => {
       if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-      return (await readFile(pidFile, 'utf8').catch(() => '')).trim() === String(pid);
+      return (await readFile(l.pidFile, 'utf8').catch(() => '')).trim() === String(pid);
     });
   } catch (err) {
     await stop();
     throw err;
   }
-  return {
-    dir,
-    port,
-    url: `http://127.0.0.1:${port}/`,
-    confPath,
-    upstreamPath,
-    pidFile,
-    pid,
-    testCmd: `nginx ${base.join(' ')} -t`,
-    reloadCmd: `nginx ${base.join(' ')} -s reload`,
-    errorLog: () => readFile(errorLogPath, 'utf8').catch(() => ''),
-    stop,
-  };
+  const { errorLogPath, ...rest } = l;
+  return { ...rest, url: `http://127.0.0.1:${l.port}/`, pid, errorLog: () => readFile(errorLogPath, 'utf8').catch(() => ''), stop };
 }
 
 // Worker pids in `after` that were not in `before`: a reload makes new ones (old workers may

@@ -64,7 +64,14 @@ describe('registry replication between two hosts', { timeout: 180_000 }, () => {
 
   test("a BACKUP's local change never reaches the MASTER", async () => {
     await writeFile(join(n2().registry, 'rogue.conf'), conf('rogue'));
-    assert.equal(await waitFor('rogue loaded on node2', () => stateOf(n2(), 'rogue'), 20_000), 'STOPPED');
+    // No manifest signed with the peers' token lists it: the BACKUP refuses to load it at all.
+    const refused = await waitFor(
+      'rogue refused on node2',
+      async () => (await n2().syncStatus()).rejected?.find((r: { group: string }) => r.group === 'rogue'),
+      20_000,
+    );
+    assert.match(refused.reason, /manifest/);
+    assert.equal(await stateOf(n2(), 'rogue'), undefined);
     const p = await peer(n2());
     assert.equal(p.state, 'not-master');
     assert.equal(p.lastPush, null, 'node2 never pushed');
