@@ -1,25 +1,29 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
+import { Alerter } from '../alert/index.js';
 import { bluegreenSet, bluegreenTarget } from '../bluegreen/ha.js';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
 import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
+import { Metrics } from '../metrics/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import { readToken } from '../sync/token.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
 import { askAgent } from './control-client.js';
 import { handleControl } from './handlers.js';
-import { startHttpServer } from './http.js';
-import { renderMetrics } from './metrics.js';
+import { startHttpServer } from './http/index.js';
+import { StateGauges } from './metrics.js';
 import type { AgentContext, AgentModule, Role } from './module.js';
 import { MODULES } from './modules.js';
 import { controlSocketPath, tokenFilePath } from './paths.js';
 import type { ProcessEvent } from './protocol.js';
 import { Reconciler } from './reconcile.js';
 import { type SetState, setsFromConfig, type Transition } from './sets.js';
+import { blueGreenView, ProgramsSource } from './status-sources.js';
+import { buildStatus, type StatusView } from './status-view.js';
 import type { AgentView } from './view.js';
 
 // How many processes' newest supervisord events status keeps (it shows the 20 newest).
@@ -37,6 +41,10 @@ export class Agent implements AgentView {
   readonly modules: AgentModule[] = [];
   readonly startedAt = new Date().toISOString();
   eventsIn = 0;
+  readonly metrics = new Metrics();
+  readonly alerter: Alerter;
+  private readonly gauges = new StateGauges(this.metrics.registry);
+  private readonly programs: ProgramsSource;
   private readonly abort = new AbortController();
   private readonly listeners: ((set: string, role: Role, previous: Role) => void)[] = [];
   private fifo: FifoReader | undefined;
@@ -54,6 +62,14 @@ export class Agent implements AgentView {
     this.node = ha['node-name'] ?? hostname();
     this.sets = setsFromConfig(cfg);
     this.holds = new HoldStore(cfg['state-dir']);
+    this.programs = new ProgramsSource(client, this.sets);
+    this.alerter = new Alerter({
+      argv: ha['alert-command'],
+      timeoutMs: ha['alert-timeout-ms'],
+      node: this.node,
+      project: cfg['project-name'],
+      log: log.child({ module: 'alert' }),
+    });
     this.reconciler = new Reconciler({
       client,
       log: log.child({ module: 'reconcile' }),
@@ -62,6 +78,7 @@ export class Agent implements AgentView {
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
       settleMs: cfg.supervisor['wait-timeout-ms'],
+      onPass: (ms, ok) => this.metrics.reconcilePass(ms, ok),
       safetyPollMs: Math.max(60_000, ha.agent['reconcile-interval-ms'] * 6),
       replicaToken: () => readToken(tokenFilePath(cfg)),
       // NOTE: a blue/green state file that cannot be read excludes nothing (the set runs whole)
@@ -89,6 +106,8 @@ export class Agent implements AgentView {
         const line = `transition ${t.set}: ${t.from} -> ${t.to} (${t.why}; ${t.trigger}) ${t.outcome}: started ${t.started}, stopped ${t.stopped} in ${t.ms} ms`;
         if (t.outcome === 'failed') this.log.error({ transition: t }, line);
         else this.log.info({ transition: t }, line);
+        this.metrics.transition(t.set, t.from, t.to, t.outcome, t.ms);
+        this.alerter.send({ kind: 'transition', summary: line, transition: t });
       },
     });
   }
@@ -104,6 +123,7 @@ export class Agent implements AgentView {
   // An event from the FIFO or `supha notify`: records the desired role of the matching set.
   notify(ev: NotifyEvent, source: string): boolean {
     this.eventsIn++;
+    this.metrics.keepalivedEvent(source);
     const sets = [...this.sets.values()].filter((s) => s.instance === ev.name);
     if (sets.length === 0) {
       this.log.debug({ event: ev, source }, 'event for an instance no set follows, ignored');
@@ -124,6 +144,7 @@ export class Agent implements AgentView {
   processEvents(events: readonly ProcessEvent[], start: boolean): void {
     this.reconciler.table.heard(events, start);
     for (const ev of events) {
+      if (ev.state === 'FATAL') this.alerter.send({ kind: 'program-fatal', summary: `program ${ev.group}:${ev.name} is FATAL (was ${ev.from})`, program: ev });
       const key = `${ev.group}:${ev.name}`;
       this.lastEvents.delete(key);
       this.lastEvents.set(key, ev);
@@ -153,11 +174,23 @@ export class Agent implements AgentView {
     this.control = await startControlServer(socket, (req) => handleControl(this, req), this.log.child({ module: 'control' }));
     const tokenFile = tokenFilePath(this.cfg);
     const token = await readToken(tokenFile);
-    if (tokenFile !== undefined && token === undefined) throw new UserError(`ha.agent.token-file ${tokenFile}: empty`);
     this.http = await startHttpServer(
       ha.agent.listen,
+      ha.agent.http,
       token,
-      { node: this.node, status: () => this.status(), metrics: () => renderMetrics(this), roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined) },
+      {
+        node: this.node,
+        status: () => this.status(),
+        metrics: async () => {
+          this.gauges.setFrom(await this.status());
+          // NOTE: the modules' own alarm gauges (sync: refused, split brain, additive) follow as text.
+          const own = this.modules.flatMap((m) => m.metrics?.() ?? []);
+          const text = await this.metrics.registry.metrics();
+          return { contentType: this.metrics.registry.contentType, text: own.length === 0 ? text : `${text}${own.join('\n')}\n` };
+        },
+        roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined),
+        control: (req) => handleControl(this, req),
+      },
       this.log.child({ module: 'http' }),
     ).catch((err: NodeJS.ErrnoException) => {
       throw new UserError(`ha.agent.listen ${ha.agent.listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message)}`);
@@ -174,6 +207,8 @@ export class Agent implements AgentView {
       signal: this.abort.signal,
       roleOf: (s) => this.roleOf(s),
       onRoleChange: (l) => this.listeners.push(l),
+      alert: this.alerter.send,
+      metrics: this.metrics,
       registryChanged: (s) => this.reconciler.registryChanged(s),
     };
     for (const entry of MODULES.filter((m) => m.enabled(this.cfg))) {
@@ -193,19 +228,21 @@ export class Agent implements AgentView {
     this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
     await this.reconciler.stop();
+    await this.alerter.idle();
     this.log.info('agent stopped');
   }
 
-  status(): Record<string, unknown> {
+  // The agent's picture for /status, the page, `supha status` and the metrics (src/agent/status-view.ts).
+  async status(): Promise<StatusView> {
     const r = this.reconciler;
-    return {
+    const [programs, bluegreen] = await Promise.all([this.programs.get(), blueGreenView(this.cfg)]);
+    return buildStatus({
       node: this.node,
       startedAt: this.startedAt,
       keepalived: r.keepalived,
       holds: this.holds.all(),
-      sets: Object.fromEntries(
-        [...this.sets.values()].map((s) => [s.name, { ...s, role: s.acted, healthy: s.health.healthy, lastApply: r.loopStatus(s.name).lastApply }]),
-      ),
+      sets: this.sets.values(),
+      lastApply: (set) => r.loopStatus(set).lastApply,
       reconcile: {
         passes: r.passes,
         lastPassMs: Math.round(r.lastPassMs * 10) / 10,
@@ -214,9 +251,11 @@ export class Agent implements AgentView {
         processReads: r.table.reads,
         listener: r.table.listening,
       },
-      transitions: this.transitions.slice(-20),
-      processEvents: [...this.lastEvents.values()].slice(-20),
+      transitions: this.transitions,
+      processEvents: [...this.lastEvents.values()],
       modules: Object.fromEntries(this.modules.map((m) => [m.name, m.status()])),
-    };
+      programs,
+      bluegreen,
+    });
   }
 }

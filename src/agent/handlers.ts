@@ -37,7 +37,7 @@ export async function handleControl(agent: AgentView, raw: ControlRequest): Prom
       return { ok: true, healthy: h?.healthy ?? false, role: agent.roleOf(req.set), why: h?.why ?? 'unknown' };
     }
     case 'status':
-      return { ok: true, status: agent.status() };
+      return { ok: true, status: await agent.status() };
     case 'quiesce': {
       agent.reconciler.quiesce(req.groups, req.ms);
       agent.log.info(

@@ -1,33 +1,70 @@
-import type { AgentView } from './view.js';
+import { Gauge, type Registry } from 'prom-client';
+import type { StatusView } from './status-view.js';
 
 const ROLES = ['MASTER', 'BACKUP', 'FAULT', 'STOP', 'UNKNOWN'] as const;
+const STATES = ['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN'] as const;
 
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+function makeGauges(registry: Registry) {
+  const mk = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  return {
+    keepalived: mk('supha_keepalived_up', 'Whether keepalived runs on this node (its pid file names a live process).'),
+    supervisord: mk('supha_supervisord_up', 'Whether supervisord answered the last status read.'),
+    role: mk('supha_set_role', 'The role this node acts on for a service set (1 for the current one).', ['set', 'role']),
+    desired: mk('supha_set_desired_role', "keepalived's newest role for the set (1 for the current one).", ['set', 'role']),
+    held: mk('supha_set_held', 'Whether the set is held (transitions logged, not acted on).', ['set']),
+    vip: mk('supha_set_vip_here', "Whether the set's VIP is on an interface of this node.", ['set']),
+    programs: mk('supha_set_programs', "The set's programs on this node, by supervisord state.", ['set', 'state']),
+    lag: mk('supha_replication_lag_seconds', 'How long the oldest registry change not yet on the peer has waited.', ['set', 'peer']),
+    success: mk('supha_replication_last_success_timestamp_seconds', 'When a push to the peer last succeeded (0: never).', ['set', 'peer']),
+    failures: mk('supha_replication_consecutive_failures', 'Pushes to the peer that failed since the last success.', ['set', 'peer']),
+    split: mk('supha_replication_split_brain', 'Whether the peer also claims MASTER of the set (pushes refused).', ['set', 'peer']),
+    nodeUp: mk('supha_node_health_up', 'Whether the last health check of a blue/green node passed (its status is running).', ['group', 'node']),
+    nodeSeconds: mk('supha_node_health_check_duration_seconds', 'Latency of the last health check of a node.', ['group', 'node']),
+    nodeFails: mk('supha_node_health_fail_count', "The node's consecutive failed health checks.", ['group', 'node']),
+    primary: mk('supha_node_group_primary', 'Whether the node group is the primary one (behind Nginx).', ['group']),
+  };
 }
 
-// Prometheus text exposition of the agent's state.
-export function renderMetrics(agent: AgentView): string {
-  const out: string[] = [];
-  const r = agent.reconciler;
-  out.push('# HELP supha_keepalived_up Whether keepalived runs on this node (pid file names a live process).', '# TYPE supha_keepalived_up gauge');
-  out.push(`supha_keepalived_up ${r.keepalived.alive ? 1 : 0}`);
-  out.push('# HELP supha_set_role The role this node acts on for a service set.', '# TYPE supha_set_role gauge');
-  for (const s of agent.sets.values()) for (const role of ROLES) out.push(`supha_set_role{set="${esc(s.name)}",role="${role}"} ${s.acted === role ? 1 : 0}`);
-  out.push('# HELP supha_set_held Whether the set is held (transitions not acted on).', '# TYPE supha_set_held gauge');
-  for (const s of agent.sets.values()) out.push(`supha_set_held{set="${esc(s.name)}"} ${s.held ? 1 : 0}`);
-  out.push('# HELP supha_set_programs_running RUNNING programs of the set on this node.', '# TYPE supha_set_programs_running gauge');
-  for (const s of agent.sets.values()) out.push(`supha_set_programs_running{set="${esc(s.name)}"} ${s.programs.running}`);
-  out.push('# HELP supha_set_programs_fatal FATAL programs of the set on this node.', '# TYPE supha_set_programs_fatal gauge');
-  for (const s of agent.sets.values()) out.push(`supha_set_programs_fatal{set="${esc(s.name)}"} ${s.programs.fatal}`);
-  out.push('# HELP supha_events_total keepalived events received.', '# TYPE supha_events_total counter', `supha_events_total ${agent.eventsIn}`);
-  out.push(
-    '# HELP supha_reconcile_passes_total Reconcile passes run.',
-    '# TYPE supha_reconcile_passes_total counter',
-    `supha_reconcile_passes_total ${r.passes}`,
-  );
-  out.push('# HELP supha_reconcile_last_seconds Duration of the last reconcile pass.', '# TYPE supha_reconcile_last_seconds gauge');
-  out.push(`supha_reconcile_last_seconds ${(r.lastPassMs / 1000).toFixed(4)}`);
-  for (const m of agent.modules) out.push(...(m.metrics?.() ?? []));
-  return `${out.join('\n')}\n`;
+// The gauges read from the agent's status view at each scrape: roles, programs per state,
+// replication per peer, node health. setFrom() replaces every series, so a set or peer that is
+// gone does not linger.
+export class StateGauges {
+  private readonly g: ReturnType<typeof makeGauges>;
+
+  constructor(registry: Registry) {
+    this.g = makeGauges(registry);
+  }
+
+  setFrom(v: StatusView): void {
+    const g = this.g;
+    for (const x of Object.values(g)) x.reset();
+    g.keepalived.set(v.keepalived.alive ? 1 : 0);
+    g.supervisord.set(v.supervisord.ok ? 1 : 0);
+    for (const s of Object.values(v.sets)) {
+      const set = s.name;
+      for (const role of ROLES) {
+        g.role.set({ set, role }, s.role === role ? 1 : 0);
+        g.desired.set({ set, role }, s.desired === role ? 1 : 0);
+      }
+      g.held.set({ set }, s.held ? 1 : 0);
+      if (s.vip !== undefined) g.vip.set({ set }, s.vipHere ? 1 : 0);
+      if (v.supervisord.ok) for (const state of STATES) g.programs.set({ set, state }, s.programList.filter((p) => p.state === state).length);
+      for (const p of s.replication) {
+        const peer = p.peer;
+        g.lag.set({ set, peer }, p.lagMs / 1000);
+        g.success.set({ set, peer }, p.lastSuccessAt === null ? 0 : Date.parse(p.lastSuccessAt) / 1000);
+        g.failures.set({ set, peer }, p.failures);
+        g.split.set({ set, peer }, p.splitBrain ? 1 : 0);
+      }
+    }
+    for (const grp of v.bluegreen?.groups ?? []) {
+      g.primary.set({ group: grp.name }, grp.role === 'primary' ? 1 : 0);
+      for (const n of grp.nodes) {
+        const labels = { group: grp.name, node: n.name };
+        g.nodeUp.set(labels, n.status === 'running' ? 1 : 0);
+        g.nodeSeconds.set(labels, n.seconds);
+        g.nodeFails.set(labels, n.fails);
+      }
+    }
+  }
 }

@@ -1,5 +1,7 @@
+import type { AlertFn } from '../alert/index.js';
 import type { Config } from '../config/index.js';
 import type { ApplyResult } from '../ha/apply.js';
+import type { MetricsRecorder } from '../metrics/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
 import type { Logger } from '../util/log.js';
 
@@ -17,6 +19,10 @@ export interface AgentContext {
   roleOf(set: string): Role;
   // Called after the agent has acted on a role change of a set (e.g. became MASTER).
   onRoleChange(listener: (set: string, role: Role, previous: Role) => void): void;
+  // Hands an event to ha.alert-command (never waits).
+  alert?: AlertFn;
+  // Counters and histograms of /metrics.
+  metrics?: MetricsRecorder;
   // The set's registry changed: the reconcile loop (the only writer of supervisord's process
   // table) updates supervisord; resolves with what it did.
   registryChanged(set: string): Promise<ApplyResult>;

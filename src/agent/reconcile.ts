@@ -27,6 +27,8 @@ export interface ReconcileDeps {
   pidFile: string;
   // How long a start may take to settle (supervisor.wait-timeout-ms).
   settleMs: number;
+  // After each set's pass: its duration and whether it failed (metrics).
+  onPass?: (ms: number, ok: boolean) => void;
   // With `supha listen` forwarding events: how often supervisord's whole table and the
   // registries are read anyway.
   safetyPollMs: number;
@@ -204,6 +206,7 @@ export class Reconciler {
     await this.observe(l);
     this.passes++;
     this.lastPassMs = performance.now() - t0;
+    this.d.onPass?.(this.lastPassMs, l.lastError === undefined);
     this.scheduleVipRetry(set.desired === 'MASTER' && eff.role !== 'MASTER' && set.vipHere === false && this.keepalived.alive);
   }
 

@@ -5,6 +5,7 @@ import type { AgentModule, Role } from './module.js';
 import type { ProcessEvent } from './protocol.js';
 import type { Reconciler } from './reconcile.js';
 import type { SetState } from './sets.js';
+import type { StatusView } from './status-view.js';
 
 // What the control handlers and the metrics read of the running agent (agent.ts implements it;
 // they import this, not agent.ts, so the three files form no import cycle).
@@ -19,5 +20,5 @@ export interface AgentView {
   roleOf(set: string): Role;
   notify(ev: NotifyEvent, source: string): boolean;
   processEvents(events: readonly ProcessEvent[], start: boolean): void;
-  status(): Record<string, unknown>;
+  status(): Promise<StatusView>;
 }

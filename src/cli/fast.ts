@@ -1,6 +1,7 @@
 import { askAgent } from '../agent/control-client.js';
 import { controlSocketPath } from '../agent/paths.js';
 import { loadConfigFast } from '../config/lite.js';
+import { isUserError } from '../errors.js';
 import { parseNotifyArgs } from '../keepalived/parse.js';
 import type { Io } from './io.js';
 
@@ -11,14 +12,25 @@ import type { Io } from './io.js';
 export async function fastPath(argv: readonly string[], io: Io): Promise<number | undefined> {
   const words: string[] = [];
   let config: string | undefined;
+  let json = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--config') config = argv[++i];
     else if (a.startsWith('--config=')) config = a.slice('--config='.length);
+    else if (a === '--json') json = true;
     else if (a.startsWith('-')) return undefined;
     else words.push(a);
   }
   const [cmd, ...rest] = words;
+  // `supha status` is light by itself (no schema, no yargs); a user error goes the full way.
+  if (cmd === 'status' && rest.length === 0) {
+    const { statusCommand } = await import('./commands/status.js');
+    return statusCommand({ config, json }, io).catch((err: unknown) => {
+      if (isUserError(err)) return undefined;
+      throw err;
+    });
+  }
+  if (json) return undefined;
   const isCheck = cmd === 'check' && rest.length === 1;
   const isNotify = cmd === 'notify' && (rest.length === 3 || rest.length === 4);
   if (!isCheck && !isNotify) return undefined;

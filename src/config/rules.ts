@@ -73,6 +73,8 @@ export function checkRules(cfg: RawConfig): Problem[] {
     const sync = cfg.ha.sync;
     if (sync['retry-min-ms'] > sync['retry-max-ms']) add('ha.sync.retry-min-ms', `${sync['retry-min-ms']} is above retry-max-ms (${sync['retry-max-ms']})`);
     if (!isHostPort(cfg.ha.agent.listen)) add('ha.agent.listen', `expected host:port, got "${cfg.ha.agent.listen}"`);
+    else if (!isLoopback(cfg.ha.agent.listen) && cfg.ha.agent['token-file'] === undefined)
+      add('ha.agent.listen', `"${cfg.ha.agent.listen}" is not a loopback address: set ha.agent.token-file too (the API can hold sets)`);
     const instances = new Map<string, string>();
     const registries = new Map<string, string>();
     const plain = new Set(cfg.supervisor['registry-dirs'].map((d) => normalize(`${d}/`)));
@@ -111,6 +113,11 @@ function isHttpUrl(s: string): boolean {
 function isHostPort(s: string): boolean {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(s);
   return m !== null && Number(m[2]) > 0 && Number(m[2]) < 65536;
+}
+
+function isLoopback(hostPort: string): boolean {
+  const host = hostPort.slice(0, hostPort.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 // An IPv4 or IPv6 address, optionally with a prefix length that fits it.

@@ -46,8 +46,21 @@ export const haSchema = z.strictObject({
       'token-file': z.string().optional(),
       'control-socket': z.string().optional(),
       'reconcile-interval-ms': z.number().int().positive().default(5_000),
+      // Limits of the HTTP API (docs/agent.md): nothing a client sends may stall or crash it.
+      http: z
+        .strictObject({
+          'header-timeout-ms': z.number().int().positive().default(10_000),
+          'request-timeout-ms': z.number().int().positive().default(30_000),
+          'max-connections': z.number().int().positive().default(64),
+          'max-body-bytes': z.number().int().positive().default(65_536),
+        })
+        .prefault({}),
     })
     .prefault({}),
+  // Run on every transition, split brain, refused push, failed switch and FATAL program: argv (no
+  // shell), the event as one JSON line on stdin (docs/alerts.md).
+  'alert-command': z.array(z.string().min(1)).min(1).optional(),
+  'alert-timeout-ms': z.number().int().positive().default(10_000),
 });
 
 export type HaConfig = z.infer<typeof haSchema>;

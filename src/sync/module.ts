@@ -39,6 +39,8 @@ export class SyncModule implements AgentModule {
         retryMaxMs: s['retry-max-ms'],
         timeoutMs: s['timeout-ms'],
         roleCheckTimeoutMs: s['role-check-timeout-ms'],
+        alert: ctx.alert,
+        metrics: ctx.metrics,
       }));
     for (const [set, sc] of Object.entries(ha['service-sets'])) {
       const sync = new SetSync({
@@ -56,6 +58,7 @@ export class SyncModule implements AgentModule {
         retryMinMs: s['retry-min-ms'],
         retryMaxMs: s['retry-max-ms'],
         peers,
+        alert: ctx.alert,
       });
       this.sets.set(set, sync);
     }

@@ -1,4 +1,6 @@
+import type { AlertFn } from '../alert/index.js';
 import { errorMessage } from '../errors.js';
+import type { MetricsRecorder } from '../metrics/index.js';
 import type { Logger } from '../util/log.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { decide } from './generation.js';
@@ -48,6 +50,9 @@ export interface PeerPusherOptions {
   // The registry's generation now (the MASTER's agent advances it on every change).
   advance: () => Promise<Manifest | undefined>;
   log: Logger;
+  // ha.alert-command and /metrics (from the agent's context).
+  alert?: AlertFn | undefined;
+  metrics?: MetricsRecorder | undefined;
 }
 
 // Roles of a peer that confirm it does not run the set (keepalived's BACKUP, FAULT or STOP).
@@ -198,6 +203,7 @@ export class PeerPusher {
   private succeeded(at: string, durationMs: number): void {
     const { o } = this;
     this.last.lastPush = { at, ok: true, durationMs: Math.round(durationMs) };
+    o.metrics?.push(o.set, o.peer, true);
     this.last.lastSuccessAt = at;
     if (this.failures > 0) o.log.info({ set: o.set, peer: o.peer, failures: this.failures }, 'peer caught up');
     this.failures = 0;
@@ -211,6 +217,7 @@ export class PeerPusher {
     const { o } = this;
     if (this.last.refused?.reason !== reason) {
       o.log.error({ set: o.set, peer: o.peer, why: reason }, `REPLICATION REFUSED: ${reason}`);
+      o.alert?.({ kind: 'push-refused', summary: `REPLICATION REFUSED: set ${o.set} to ${o.peer}: ${reason}`, set: o.set, peer: o.peer, reason });
       this.last.refused = { since: at, reason };
     }
     this.failed(waitingSince, at, reason, 0);
@@ -226,7 +233,10 @@ export class PeerPusher {
       const first = this.last.splitBrain === null;
       this.last.splitBrain ??= { since: new Date().toISOString(), peerNode: r.node };
       const msg = `split brain: peer ${o.peer}${r.node ? ` (${r.node})` : ''} also claims MASTER of set ${o.set}; push refused`;
-      if (first) o.log.error({ set: o.set, peer: o.peer, peerNode: r.node }, `SPLIT BRAIN: ${msg}`);
+      if (first) {
+        o.log.error({ set: o.set, peer: o.peer, peerNode: r.node }, `SPLIT BRAIN: ${msg}`);
+        o.alert?.({ kind: 'split-brain', summary: `SPLIT BRAIN: ${msg}`, set: o.set, peer: o.peer, peerNode: r.node });
+      }
       return { refuse: msg };
     }
     if (this.last.splitBrain) o.log.warn({ set: o.set, peer: o.peer, role: r.kind === 'role' ? r.role : r.kind }, 'split brain over: peer yields');
@@ -244,6 +254,7 @@ export class PeerPusher {
     const wait = backoffMs(this.failures, o.retryMinMs, o.retryMaxMs);
     this.notBefore = Date.now() + wait;
     this.last.lastPush = { at, ok: false, durationMs: Math.round(durationMs) };
+    o.metrics?.push(o.set, o.peer, false);
     this.last.lastError = { at, message };
     if (!this.last.splitBrain && !this.last.refused)
       o.log.warn({ set: o.set, peer: o.peer, failures: this.failures, retryInMs: wait, why: message }, 'push failed');

@@ -10,7 +10,11 @@ export type PeerRole =
   // An answer we cannot use (bad token, HTTP error, bad JSON): logged, does not block a push.
   | { kind: 'unknown'; error: string };
 
-// GET <agent-url>/v1/role?set=S with the cluster's bearer token → {"node","set","role"}.
+// An answer is a few dozen bytes; past this the peer is not a supha agent.
+const MAX_BODY = 16_384;
+
+// GET <agent-url>/v1/role?set=S with the cluster's bearer token → {"node","set","role"}, within
+// timeoutMs overall (connect, headers and body: a peer that trickles cannot hold a push up).
 // NOTE: a fresh connection each time (no keep-alive pool): a pooled socket to an agent that has
 // restarted fails as if the peer were unreachable, and unreachable lets the push through.
 export function peerRole(agentUrl: string, set: string, token: string | undefined, timeoutMs: number): Promise<PeerRole> {
@@ -18,18 +22,27 @@ export function peerRole(agentUrl: string, set: string, token: string | undefine
   url.searchParams.set('set', set);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
+    const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    const done = (r: PeerRole) => {
+      clearTimeout(deadline);
+      resolve(r);
+    };
     const req = request(url, { method: 'GET', agent: false, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
         body += d;
+        if (body.length > MAX_BODY) {
+          res.destroy();
+          done({ kind: 'unknown', error: `${url.origin}: answer over ${MAX_BODY} bytes` });
+        }
       });
-      res.on('error', (err) => resolve({ kind: 'unreachable', error: `${url.origin}: ${errorMessage(err)}` }));
-      res.on('end', () => resolve(parse(url.origin, res.statusCode ?? 0, body)));
+      res.on('error', (err) => done({ kind: 'unreachable', error: `${url.origin}: ${errorMessage(err)}` }));
+      res.on('end', () => done(parse(url.origin, res.statusCode ?? 0, body)));
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) =>
-      resolve({ kind: 'unreachable', error: `${url.origin}: ${err.code === 'ETIMEDOUT' ? err.message : (err.code ?? err.message)}` }),
+      done({ kind: 'unreachable', error: `${url.origin}: ${err.code === 'ETIMEDOUT' ? err.message : (err.code ?? err.message)}` }),
     );
     req.end();
   });

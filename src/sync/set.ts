@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { Role } from '../agent/module.js';
+import type { AlertFn } from '../alert/index.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
@@ -39,6 +40,7 @@ export interface SetSyncOptions {
   retryMinMs: number;
   retryMaxMs: number;
   peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log'>[];
+  alert?: AlertFn | undefined;
 }
 
 // One service set: watches its registry; on a change, pushes it to every peer (when MASTER) and
@@ -49,6 +51,8 @@ export class SetSync {
   private watcher: FSWatcher | undefined;
   private lastApply: SetStatus['lastApply'] = null;
   private applyFailures = 0;
+  // The refused confs last alerted on (one alert per new refusal, not per pass).
+  private rejectedKey = '[]';
   // One generation step at a time (pushers to several peers ask at once).
   private advancing: Promise<Manifest | undefined> = Promise.resolve(undefined);
   private generation: Manifest | undefined;
@@ -143,6 +147,17 @@ export class SetSync {
       this.lastApply = result;
       // NOTE: the loop logs what it did (refused confs, groups added and removed).
       this.applyFailures = 0;
+      const key = JSON.stringify(result.rejected);
+      if (key !== this.rejectedKey)
+        for (const r of result.rejected)
+          o.alert?.({
+            kind: 'conf-refused',
+            summary: `set ${o.set}: registry conf ${r.file} refused: ${r.reason}`,
+            set: o.set,
+            file: r.file,
+            reason: r.reason,
+          });
+      this.rejectedKey = key;
     } catch (err) {
       this.applyFailures += 1;
       this.lastApply = { at: new Date().toISOString(), added: [], changed: [], removed: [], started: [], rejected: [], problems: [], error: errorMessage(err) };

@@ -60,7 +60,7 @@ test('agent modules: enabled ones start with a live context, show in status, sto
     await waitFor('the role change', () => changes.length > 0);
     assert.deepEqual(changes[0], ['app', 'MASTER', 'UNKNOWN']);
     assert.equal(ctx.roleOf('app'), 'MASTER');
-    assert.deepEqual((agent.status().modules as Record<string, unknown>).probe, { changes: 1 });
+    assert.deepEqual(((await agent.status()).modules as Record<string, unknown>).probe, { changes: 1 });
     await agent.stop();
     agent = undefined;
     assert.equal(stopped, true);

@@ -37,3 +37,28 @@ test('a peer agent that never answers counts as unreachable after the timeout', 
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('a peer that trickles its answer, or sends a huge one, is cut off: overall deadline and body cap', async () => {
+  const port = await freePort();
+  const timers: NodeJS.Timeout[] = [];
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (req.url?.includes('set=huge')) return void res.end(`{"role":"MASTER","pad":"${'x'.repeat(1_000_000)}"}`);
+    res.write('{');
+    timers.push(setInterval(() => res.write(' '), 50));
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  try {
+    const t0 = Date.now();
+    const guard = new Promise((r) => setTimeout(() => r('still waiting after 3 s'), 3_000).unref());
+    const r = await Promise.race([peerRole(`http://127.0.0.1:${port}`, 'apps', 'good', 300), guard]);
+    assert.deepEqual(r, { kind: 'unreachable', error: `http://127.0.0.1:${port}: no answer within 300 ms` });
+    assert.ok(Date.now() - t0 < 2_000);
+    const huge = await peerRole(`http://127.0.0.1:${port}`, 'huge', 'good', 2_000);
+    assert.deepEqual(huge, { kind: 'unknown', error: `http://127.0.0.1:${port}: answer over 16384 bytes` });
+  } finally {
+    for (const t of timers) clearInterval(t);
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { askAgent, controlSocketPath } from '../../agent/index.js';
+import { Alerter } from '../../alert/index.js';
 import { bluegreenSet, requireMaster } from '../../bluegreen/ha.js';
-import { recoverSwitch, runSwitch, takeLock } from '../../bluegreen/index.js';
+import { recoverSwitch, runSwitch, SwitchFailed, takeLock } from '../../bluegreen/index.js';
 import type { Config } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
 import { EXIT } from '../../errors.js';
-import { createLogger } from '../../util/log.js';
+import { createLogger, type Logger } from '../../util/log.js';
 import type { Io } from '../io.js';
 
 type Args = {
@@ -62,10 +63,22 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
   } catch (err) {
     // Refusals too (lock held, nothing to roll back): every one leaves a log line with its reason.
     log.error({ err }, `${rollback ? 'rollback' : 'switch'} did not happen or failed`);
+    if (err instanceof SwitchFailed) await switchAlert(cfg, log, err);
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   return EXIT.OK;
+}
+
+// ha.alert-command for a failed switch (rolled back, or not even that): the CLI waits for it,
+// bounded by ha.alert-timeout-ms.
+async function switchAlert(cfg: Config, log: Logger, err: SwitchFailed): Promise<void> {
+  if (!cfg.ha?.['alert-command']) return;
+  const node = cfg.ha['node-name'] ?? (await import('node:os')).hostname();
+  const alerter = new Alerter({ argv: cfg.ha['alert-command'], timeoutMs: cfg.ha['alert-timeout-ms'], node, project: cfg['project-name'], log });
+  const rolledBack = !/ROLLBACK FAILED/.test(err.undo);
+  alerter.send({ kind: rolledBack ? 'switch-rolled-back' : 'switch-failed', summary: err.message, step: err.step, reason: err.reason, undo: err.undo });
+  await alerter.idle();
 }

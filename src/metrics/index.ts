@@ -1,0 +1,1 @@
+export { Metrics, type MetricsRecorder, type SwitchOutcome, type TransitionOutcome } from './recorder.js';
