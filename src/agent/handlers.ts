@@ -24,6 +24,8 @@ export async function handleControl(agent: AgentView, raw: ControlRequest): Prom
       return { ok: true, holds: agent.holds.all() };
     }
     case 'release': {
+      // A hold on a set the config no longer has can still be released (it is in holds.json).
+      if (req.set !== undefined && !agent.sets.has(req.set) && !agent.holds.heldBy(req.set)) return { ok: false, error: `no service set "${req.set}"` };
       const released = await agent.holds.release(req.set);
       agent.log.warn({ set: req.set ?? '*', released }, `release ${req.set ?? 'all holds'}`);
       // NOTE: not awaited: the release is done; a slow pass must not make the caller see no agent.

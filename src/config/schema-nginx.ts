@@ -95,7 +95,7 @@ export const nginxSchema = z.strictObject({
   // the set is MASTER, and the group roles travel with its registry.
   'service-set': z.string().min(1).optional(),
   upstream: z.strictObject({
-    'upstream-name': z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    'upstream-name': z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only, not starting with . or -'),
     keepalive: z.number().int().nonnegative().default(0),
     'node-group': named('group', groupSchema),
   }),

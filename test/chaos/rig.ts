@@ -190,7 +190,7 @@ stderr_logfile=${join(dir, 'listener.log')}
         'project-name': 'chaos',
         'state-dir': 'state',
         'runtime-dir': join(p.dir, 'runtime'),
-        supervisor: { 'server-url': p.sv.url, 'registry-dirs': SET_NAMES.map((s) => p.registry[s]) },
+        supervisor: { 'server-url': p.sv.url, 'registry-dirs': [] },
         ha: {
           'node-name': name,
           keepalived: { 'notify-fifo': fifo, 'pid-file': join(p.dir, 'keepalived.pid') },

@@ -80,7 +80,7 @@ export const BROKEN: [string, Edit | string, RegExp][] = [
   ['a node with neither program nor commands', (c) => delete j1(c)['supervisor-program'], /supervisor-program/],
   ['a node with only start-cmd', (c) => Object.assign(j1(c), { 'supervisor-program': undefined, 'start-cmd': 'x' }), /stop-cmd|supervisor-program/],
   ['backup a string', (c) => (j1(c).backup = 'no'), /backup/],
-  ['an unknown node key', (c) => (j1(c).weight = 5), /weight/],
+  ['an unknown node key', (c) => (j1(c).wieght = 5), /wieght/],
   ['health interval 0', (c) => (c.nginx.health = { 'interval-ms': 0 }), /interval-ms/],
   ['fail-threshold 0', (c) => (c.nginx.health = { 'fail-threshold': 0 }), /fail-threshold/],
   ['switch health-passes -1', (c) => (c.nginx.switch = { 'health-passes': -1 }), /health-passes/],
