@@ -11,6 +11,9 @@ import type { ProcessTable } from './table.js';
 // What the loop keeps per set between passes.
 export interface SetLoop {
   set: SetState;
+  // Groups the last MASTER pass was told not to start (blue/green's standby colour, or every
+  // node during a live switch): health does not count them.
+  excluded: Set<string>;
   triggers: Set<string>;
   runner: SerialRunner;
   // Aborted when the set is demoted while this pass starts it.
@@ -90,6 +93,7 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
     const u = await updateOf(loop, d, l, scan, infos, false);
     if (u?.changed) infos = await loop.table.read();
     const skip = await d.exclude?.(set.name);
+    l.excluded = skip ?? new Set();
     const groups = setGroups(scan.entries).filter((g) => !loop.isQuiesced(g.name) && !skip?.has(g.name));
     result = await startAll(d.client, groups, infos, { all: changing, settleMs: d.settleMs, signal: abort.signal });
     assume(loop.table, result.started, 'STARTING');

@@ -79,6 +79,7 @@ export class Reconciler {
         missingKey: '',
         problemsKey: '',
         rejectedKey: '',
+        excluded: new Set(),
         heldLogged: undefined,
         lastApply: undefined,
         lastError: undefined,
@@ -173,7 +174,11 @@ export class Reconciler {
       acted: s.acted,
       held: s.held,
       keepalivedAlive: this.keepalived.alive,
-      groups: setGroups(l.scan?.entries ?? []).map((g) => g.name),
+      // What the loop is told not to start (blue/green standby, an operator's quiesce) is not
+      // counted against a MASTER's health.
+      groups: setGroups(l.scan?.entries ?? [])
+        .map((g) => g.name)
+        .filter((g) => !l.excluded.has(g) && !this.isQuiesced(g)),
       infos: infos ?? { error: this.table.error ?? 'not read yet' },
       passError: l.lastError,
     });
