@@ -113,12 +113,16 @@ export async function adoptLocal(c: SetContext): Promise<{ manifest: Manifest; o
     if (m) remotes.push({ name: peer.name, m });
   }
   const base = await readManifest(c.registry, c.token);
-  const next = successor(
-    c.set,
-    c.node,
-    await contentOf(c.registry),
-    base,
-    remotes.map((r) => r.m),
-  );
+  // Marked adopted: an empty registry adopted this way may empty the peers too.
+  const next: Manifest = {
+    ...successor(
+      c.set,
+      c.node,
+      await contentOf(c.registry),
+      base,
+      remotes.map((r) => r.m),
+    ),
+    adopted: true,
+  };
   return { manifest: await writeManifest(c.registry, next, c.token), over: remotes.map((r) => `${r.name} (generation ${r.m.counter})`) };
 }

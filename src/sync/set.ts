@@ -3,6 +3,7 @@ import type { FSWatcher } from 'chokidar';
 import type { Role } from '../agent/module.js';
 import type { AlertFn } from '../alert/index.js';
 import { errorMessage } from '../errors.js';
+import { parkedNames } from '../supzcli/park.js';
 import type { Logger } from '../util/log.js';
 import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
 import { backoffMs, SerialRunner } from './debounce.js';
@@ -39,7 +40,9 @@ export interface SetSyncOptions {
   debounceMs: number;
   retryMinMs: number;
   retryMaxMs: number;
-  peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log'>[];
+  peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log' | 'parked'>[];
+  // supzcli's parked store (state-dir/parked).
+  parkedRoot: string;
   alert?: AlertFn | undefined;
 }
 
@@ -61,7 +64,18 @@ export class SetSync {
     const isMaster = () => o.roleOf() === 'MASTER';
     const adv = () => this.advance();
     this.pushers = o.peers.map(
-      (p) => new PeerPusher({ ...p, set: o.set, node: o.node, registry: o.registry, isMaster, isPaused: o.isPaused, advance: adv, log: o.log }),
+      (p) =>
+        new PeerPusher({
+          ...p,
+          set: o.set,
+          node: o.node,
+          registry: o.registry,
+          isMaster,
+          isPaused: o.isPaused,
+          advance: adv,
+          parked: () => parkedNames(o.parkedRoot, o.registry),
+          log: o.log,
+        }),
     );
     this.applier = new SerialRunner(
       () => this.apply(),
@@ -113,9 +127,11 @@ export class SetSync {
   }
 
   private changed(file: string): void {
-    // The MASTER writes its manifest itself; a replica's manifest arriving changes what verifies.
+    // A replica's manifest arriving changes what verifies; on the MASTER it is its own (nothing
+    // new) or an operator's adopt: a push settles a refusal now rather than after the backoff.
     if (basename(file) === MANIFEST) {
       if (this.o.roleOf() !== 'MASTER') this.applier.request();
+      else for (const p of this.pushers) if (p.status().state === 'refused') p.retryNow();
       return;
     }
     // The MASTER records every change as a generation, also while paused: a peer that takes over
