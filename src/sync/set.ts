@@ -159,7 +159,9 @@ export class SetSync {
     const { o } = this;
     try {
       const result = await applyRegistry(o.loop, o.set);
-      await pruneHistory(o.registry, o.retention).catch((err) => o.log.warn({ err, set: o.set }, 'could not prune the kept history'));
+      await pruneHistory(o.registry, o.retention, Date.now(), await parkedNames(o.parkedRoot, o.registry).catch(() => new Set<string>())).catch((err) =>
+        o.log.warn({ err, set: o.set }, 'could not prune the kept history'),
+      );
       this.lastApply = result;
       // NOTE: the loop logs what it did (refused confs, groups added and removed).
       this.applyFailures = 0;
