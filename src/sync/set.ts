@@ -6,10 +6,11 @@ import { errorMessage } from '../errors.js';
 import { parkedNames } from '../supzcli/park.js';
 import type { Logger } from '../util/log.js';
 import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
+import { noteMaster, noteReplica, openQuarantine, type Quarantined } from './carry.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { advance } from './generation.js';
 import { pruneHistory, type Retention } from './history.js';
-import { type Generation, MANIFEST, type Manifest } from './manifest.js';
+import { type Generation, MANIFEST, type Manifest, readManifest } from './manifest.js';
 import { PeerPusher, type PeerPusherOptions, type PeerStatus } from './peer.js';
 import { watchRegistry } from './watch.js';
 
@@ -22,6 +23,8 @@ export interface SetStatus {
   lastApply: (ApplyResult & { error?: string }) | null;
   // The registry's generation as this node last saw it.
   generation: (Generation & { node: string; time: string }) | null;
+  // Confs moved aside at a promotion (in no verified generation), until restored or adopted.
+  quarantined: Quarantined[];
   peers: PeerStatus[];
 }
 
@@ -43,6 +46,8 @@ export interface SetSyncOptions {
   peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log' | 'parked'>[];
   // supzcli's parked store (state-dir/parked).
   parkedRoot: string;
+  // What this node carries across a promotion (src/sync/carry.ts).
+  carryPath: string;
   alert?: AlertFn | undefined;
 }
 
@@ -59,6 +64,7 @@ export class SetSync {
   // One generation step at a time (pushers to several peers ask at once).
   private advancing: Promise<Manifest | undefined> = Promise.resolve(undefined);
   private generation: Manifest | undefined;
+  private quarantined: Quarantined[] = [];
 
   constructor(private readonly o: SetSyncOptions) {
     const isMaster = () => o.roleOf() === 'MASTER';
@@ -96,8 +102,18 @@ export class SetSync {
   }
 
   roleChanged(role: Role, previous: Role): void {
-    if (role === 'MASTER') this.push();
-    else if (previous === 'MASTER') for (const p of this.pushers) p.demoted();
+    const { o } = this;
+    const noted = (err: unknown) => o.log.error({ err, set: o.set }, 'could not note the role for the promotion rule');
+    if (role === 'MASTER') {
+      readManifest(o.registry, o.token)
+        .then((m) => noteMaster(o.carryPath, m))
+        .catch(noted);
+      this.push();
+      return;
+    }
+    if (previous === 'MASTER') for (const p of this.pushers) p.demoted();
+    // UNKNOWN at start says nothing; UNKNOWN after MASTER is a demotion like BACKUP.
+    if (role !== 'UNKNOWN' || previous === 'MASTER') noteReplica(o.carryPath, o.registry, o.token).catch(noted);
   }
 
   async idle(): Promise<void> {
@@ -122,6 +138,7 @@ export class SetSync {
       generation: this.generation
         ? { counter: this.generation.counter, hash: this.generation.hash, node: this.generation.node, time: this.generation.time }
         : null,
+      quarantined: this.quarantined,
       peers: this.pushers.map((p) => p.status()),
     };
   }
@@ -131,7 +148,13 @@ export class SetSync {
     // new) or an operator's adopt: a push settles a refusal now rather than after the backoff.
     if (basename(file) === MANIFEST) {
       if (this.o.roleOf() !== 'MASTER') this.applier.request();
-      else for (const p of this.pushers) if (p.status().state === 'refused') p.retryNow();
+      else {
+        for (const p of this.pushers) if (p.status().state === 'refused') p.retryNow();
+        openQuarantine(this.o.carryPath, this.o.registry).then(
+          (q) => (this.quarantined = q),
+          () => {},
+        );
+      }
       return;
     }
     // The MASTER records every change as a generation, also while paused: a peer that takes over
@@ -149,6 +172,7 @@ export class SetSync {
       .then(async () => {
         if (o.roleOf() !== 'MASTER') return this.generation;
         this.generation = await advance(o.registry, o.set, o.node, o.token);
+        await noteMaster(o.carryPath, this.generation);
         return this.generation;
       });
     this.advancing = next;
@@ -159,6 +183,9 @@ export class SetSync {
     const { o } = this;
     try {
       const result = await applyRegistry(o.loop, o.set);
+      const role = o.roleOf();
+      if (role !== 'MASTER') await noteReplica(o.carryPath, o.registry, o.token, role !== 'UNKNOWN');
+      this.quarantined = await openQuarantine(o.carryPath, o.registry);
       await pruneHistory(o.registry, o.retention, Date.now(), await parkedNames(o.parkedRoot, o.registry).catch(() => new Set<string>())).catch((err) =>
         o.log.warn({ err, set: o.set }, 'could not prune the kept history'),
       );

@@ -109,7 +109,7 @@ async function apply(s: Step): Promise<void> {
       h.roleMode = s.mode;
       return;
     case 'roles':
-      for (const [i, role] of s.roles.entries()) hosts[i]?.setRole('apps', role);
+      for (const [i, role] of s.roles.entries()) await hosts[i]?.setRole('apps', role);
       return;
   }
 }
@@ -143,8 +143,8 @@ test('no conf ever leaves the union of registry, replica, parked store and histo
         await h.rsyncd.start();
         await h.module?.resumeSync();
       }
-      hosts[0].setRole('apps', 'MASTER');
-      hosts[1].setRole('apps', 'BACKUP');
+      await hosts[0].setRole('apps', 'MASTER');
+      await hosts[1].setRole('apps', 'BACKUP');
       await settle();
       await assertNothingLost(steps);
     }),
