@@ -65,6 +65,8 @@ export class SetSync {
   private advancing: Promise<Manifest | undefined> = Promise.resolve(undefined);
   private generation: Manifest | undefined;
   private quarantined: Quarantined[] = [];
+  // The last note of the role for the promotion rule (idle() waits for it).
+  private noting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: SetSyncOptions) {
     const isMaster = () => o.roleOf() === 'MASTER';
@@ -105,7 +107,7 @@ export class SetSync {
     const { o } = this;
     const noted = (err: unknown) => o.log.error({ err, set: o.set }, 'could not note the role for the promotion rule');
     if (role === 'MASTER') {
-      readManifest(o.registry, o.token)
+      this.noting = readManifest(o.registry, o.token)
         .then((m) => noteMaster(o.carryPath, m))
         .catch(noted);
       this.push();
@@ -113,10 +115,11 @@ export class SetSync {
     }
     if (previous === 'MASTER') for (const p of this.pushers) p.demoted();
     // UNKNOWN at start says nothing; UNKNOWN after MASTER is a demotion like BACKUP.
-    if (role !== 'UNKNOWN' || previous === 'MASTER') noteReplica(o.carryPath, o.registry, o.token).catch(noted);
+    if (role !== 'UNKNOWN' || previous === 'MASTER') this.noting = noteReplica(o.carryPath, o.registry, o.token).catch(noted);
   }
 
   async idle(): Promise<void> {
+    await this.noting;
     await this.applier.idle();
     await Promise.all(this.pushers.map((p) => p.idle()));
   }
