@@ -26,7 +26,7 @@ const { values } = parseArgs({
 const t0 = Date.now();
 const bold = process.stdout.isTTY ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
 const say = (s: string) => console.log(`\n${bold(`== ${s}`)}`);
-const info = (s: string) => console.log(`   ${s}`);
+const info = (s: string) => console.log(s.replace(/^/gm, '   '));
 const rows: { step: string; result: 'ok' | 'FAILED'; figure: string }[] = [];
 const record = (step: string, ok: boolean, figure: string) => rows.push({ step, result: ok ? 'ok' : 'FAILED', figure });
 
@@ -133,13 +133,14 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
   }, 30_000, 100);
   info(`${show(w1)} (${Date.now() - ready} ms after keepalived started)`);
   info(`addresses: node-a ${await addresses(pair, a)}; node-b ${await addresses(pair, b)} (VIPs 198.18.0.100 app, .101 batch)`);
-  info(`supzcli status on node-a:\n${(await cli(pair, a, 'supzcli', ['status'])).stdout.replace(/^/gm, '     ')}`);
+  info(`supzcli status on node-a:\n${(await cli(pair, a, 'supzcli', ['status'])).stdout.trimEnd().replace(/^/gm, '  ')}`);
   record('app on A, batch on B', true, show(w1));
 
   step("2. `supzcli stop api` on A reaches B's replica (parked, unloaded there)");
   const t2 = Date.now();
   const stop = await cli(pair, a, 'supzcli', ['stop', 'api']);
-  info(`supzcli stop api: exit ${stop.exitCode} ${stop.stdout.trim()}`);
+  const cliMs = Date.now() - t2;
+  info(`supzcli stop api (${cliMs} ms): exit ${stop.exitCode}\n${stop.stdout.trim()}`);
   await waitFor("api gone from B's replica and B's supervisord", async () => {
     const gone = await access(join(b.registry.app, 'api.conf')).then(
       () => false,
@@ -149,12 +150,12 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
     return gone && !names.includes('api');
   }, 20_000, 50);
   const stopMs = Date.now() - t2;
-  info(`on B ${stopMs} ms later: api.conf gone from ${b.registry.app}, api not in B's supervisord`);
+  info(`on B ${stopMs} ms after the command (${stopMs - cliMs} ms after it returned): api.conf gone from B's replica, api not in B's supervisord`);
   const back = await cli(pair, a, 'supzcli', ['start', 'api']);
-  info(`supzcli start api: exit ${back.exitCode} ${back.stdout.trim()}`);
+  info(`supzcli start api: exit ${back.exitCode}\n${back.stdout.trim()}`);
   await waitFor("api back in B's replica", () => access(join(b.registry.app, 'api.conf')).then(() => true), 20_000, 50);
   await waitFor('app whole again on node-a', async () => only(await where(pair), 'node-a', 'node-b'), 20_000, 100);
-  record('supzcli stop on A reaches B', stop.exitCode === 0, `${stopMs} ms`);
+  record('supzcli stop on A reaches B', stop.exitCode === 0, `${stopMs} ms (${stopMs - cliMs} ms after supzcli returned)`);
 
   step('3. A is cut off (its bridge port down): B takes over app');
   const t3 = Date.now();
@@ -163,8 +164,9 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
   const takeoverMs = Date.now() - t3;
   const w3 = await where(pair);
   info(`B runs app ${takeoverMs} ms after the cut; now: ${show(w3)}`);
-  info('A cannot hear B either, so it keeps app and takes batch too: keepalived alone cannot fence a cut-off host (docs/operations.md, split brain)');
-  record('A cut off, B takes over', true, `${takeoverMs} ms`);
+  const aRuns = SET_LIST.filter((s) => w3[s].includes('node-a'));
+  info(`node-a, cut off, runs ${aRuns.join(', ') || 'nothing'}: its eth0 lost carrier, keepalived put both instances in FAULT`);
+  record('A cut off, B takes over', true, `${takeoverMs} ms (A runs ${aRuns.join(', ') || 'nothing'})`);
 
   step('4. A comes back: app returns to A (higher priority), batch stays on B, each set on one host');
   const t4 = Date.now();
