@@ -38,7 +38,9 @@ export function healthOf(h: HealthInput): Health {
   const groups = new Set(h.groups);
   const mine = h.infos.filter((p) => groups.has(p.group));
   const starting = mine.filter((p) => p.statename === 'STARTING').length;
-  const bad = mine.filter((p) => p.statename !== 'RUNNING' && p.statename !== 'STARTING').map((p) => `${p.group === p.name ? p.name : `${p.group}:${p.name}`} ${p.statename}`);
+  const bad = mine
+    .filter((p) => p.statename !== 'RUNNING' && p.statename !== 'STARTING')
+    .map((p) => `${p.group === p.name ? p.name : `${p.group}:${p.name}`} ${p.statename}`);
   const missing = [...groups].filter((g) => !mine.some((p) => p.group === g)).map((g) => `${g} not loaded`);
   const problems = [...bad, ...missing];
   if (problems.length > 0) {

@@ -54,7 +54,11 @@ async function cli(pair: DemoPair, h: DemoHost, bin: 'supha' | 'supzcli', args: 
 }
 
 // A load of GETs through node-a's Nginx, run inside node-a (Nginx listens on its loopback).
-async function startLoadIn(pair: DemoPair, h: DemoHost, url: string): Promise<{ stop(): Promise<{ ok: number; failed: number; reasons: Record<string, number>; bodies: Record<string, number> }> }> {
+async function startLoadIn(
+  pair: DemoPair,
+  h: DemoHost,
+  url: string,
+): Promise<{ stop(): Promise<{ ok: number; failed: number; reasons: Record<string, number>; bodies: Record<string, number> }> }> {
   const argv = [...pair.net.wrap(h.host), process.execPath, join(ROOT, 'dist/test/demo/load.js'), url, '4'];
   const child: ChildProcess = spawn(argv[0] ?? 'ip', argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
@@ -95,7 +99,15 @@ async function screenshot(pair: DemoPair, h: DemoHost, dir: string, path: string
     const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1200, height: 900 },
       extraHTTPHeaders: { Authorization: `Bearer ${pair.token}` },
     });
@@ -120,17 +132,27 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
     say(s);
   };
 
-  step('1. the set runs on A: app on node-a, batch on node-b (the examples\' priorities), each replicated to the other');
+  step("1. the set runs on A: app on node-a, batch on node-b (the examples' priorities), each replicated to the other");
   const ready = Date.now();
-  const w1 = await waitFor('app on node-a, batch on node-b', async () => {
-    const w = await where(pair);
-    return only(w, 'node-a', 'node-b') && w;
-  }, 60_000, 100);
-  await waitFor('the replicas on both hosts', async () => {
-    await access(join(b.registry.app, 'web.conf'));
-    await access(join(a.registry.batch, 'worker.conf'));
-    return true;
-  }, 30_000, 100);
+  const w1 = await waitFor(
+    'app on node-a, batch on node-b',
+    async () => {
+      const w = await where(pair);
+      return only(w, 'node-a', 'node-b') && w;
+    },
+    60_000,
+    100,
+  );
+  await waitFor(
+    'the replicas on both hosts',
+    async () => {
+      await access(join(b.registry.app, 'web.conf'));
+      await access(join(a.registry.batch, 'worker.conf'));
+      return true;
+    },
+    30_000,
+    100,
+  );
   info(`${show(w1)} (${Date.now() - ready} ms after keepalived started)`);
   info(`addresses: node-a ${await addresses(pair, a)}; node-b ${await addresses(pair, b)} (VIPs 198.18.0.100 app, .101 batch)`);
   info(`supzcli status on node-a:\n${(await cli(pair, a, 'supzcli', ['status'])).stdout.trimEnd().replace(/^/gm, '  ')}`);
@@ -141,14 +163,19 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
   const stop = await cli(pair, a, 'supzcli', ['stop', 'api']);
   const cliMs = Date.now() - t2;
   info(`supzcli stop api (${cliMs} ms): exit ${stop.exitCode}\n${stop.stdout.trim()}`);
-  await waitFor("api gone from B's replica and B's supervisord", async () => {
-    const gone = await access(join(b.registry.app, 'api.conf')).then(
-      () => false,
-      () => true,
-    );
-    const names = (await b.sv.client().getAllProcessInfo()).map((p) => p.name);
-    return gone && !names.includes('api');
-  }, 20_000, 50);
+  await waitFor(
+    "api gone from B's replica and B's supervisord",
+    async () => {
+      const gone = await access(join(b.registry.app, 'api.conf')).then(
+        () => false,
+        () => true,
+      );
+      const names = (await b.sv.client().getAllProcessInfo()).map((p) => p.name);
+      return gone && !names.includes('api');
+    },
+    20_000,
+    50,
+  );
   const stopMs = Date.now() - t2;
   info(`on B ${stopMs} ms after the command (${stopMs - cliMs} ms after it returned): api.conf gone from B's replica, api not in B's supervisord`);
   const back = await cli(pair, a, 'supzcli', ['start', 'api']);
@@ -171,10 +198,15 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
   step('4. A comes back: app returns to A (higher priority), batch stays on B, each set on one host');
   const t4 = Date.now();
   await pair.net.restore(a.host);
-  const w4 = await waitFor('app only on node-a, batch only on node-b', async () => {
-    const w = await where(pair);
-    return only(w, 'node-a', 'node-b') && w;
-  }, 30_000, 50);
+  const w4 = await waitFor(
+    'app only on node-a, batch only on node-b',
+    async () => {
+      const w = await where(pair);
+      return only(w, 'node-a', 'node-b') && w;
+    },
+    30_000,
+    50,
+  );
   const backMs = Date.now() - t4;
   info(`${show(w4)}, ${backMs} ms after A came back`);
   record('A comes back', true, `${backMs} ms to one host per set`);
@@ -189,7 +221,9 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
   const sw = await cli(pair, a, 'supha', ['switch', '--upgrade', 'v2']);
   const r5 = await load5.stop();
   info(`supha switch --upgrade v2: exit ${sw.exitCode}: ${(sw.stdout.trim().split('\n').at(-1) ?? '') || sw.stderr.trim()}`);
-  info(`load during the switch: ${r5.ok + r5.failed} requests, ${r5.failed} failed${r5.failed ? ` ${JSON.stringify(r5.reasons)}` : ''}; served ${JSON.stringify(r5.bodies)}`);
+  info(
+    `load during the switch: ${r5.ok + r5.failed} requests, ${r5.failed} failed${r5.failed ? ` ${JSON.stringify(r5.reasons)}` : ''}; served ${JSON.stringify(r5.bodies)}`,
+  );
   info(`through Nginx: ${await throughNginx(pair, a)}`);
   record('blue/green switch under load', sw.exitCode === 0 && r5.failed === 0, `${r5.failed} failed of ${r5.ok + r5.failed}`);
 
@@ -202,10 +236,14 @@ async function story(pair: DemoPair, dir: string): Promise<void> {
   info(`load meanwhile: ${r6.ok + r6.failed} requests, ${r6.failed} failed; served ${JSON.stringify(r6.bodies)}`);
   const still = await throughNginx(pair, a);
   info(`through Nginx, still: ${still}`);
-  record('broken release rolled back', bad.exitCode === 1 && /rolled back/.test(why) && still === 'v2' && r6.failed === 0, `exit 1, still v2, ${r6.failed} failed`);
+  record(
+    'broken release rolled back',
+    bad.exitCode === 1 && /rolled back/.test(why) && still === 'v2' && r6.failed === 0,
+    `exit 1, still v2, ${r6.failed} failed`,
+  );
 
   if (!values['no-screenshot']) {
-    step("7. the status page of node-a (headless Chromium)");
+    step('7. the status page of node-a (headless Chromium)');
     await screenshot(pair, a, dir, values.screenshot ?? '');
     info(`screenshot: ${values.screenshot}`);
     record('status page', true, values.screenshot ?? '');
@@ -227,7 +265,9 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   try {
     pair = await startDemoPair(dir, values.prefix);
-    info(`namespaces ${pair.net.prefix}-h1 (node-a ${pair.hosts[0].host.ip}), ${pair.net.prefix}-h2 (node-b ${pair.hosts[1].host.ip}), ${pair.net.prefix}-br (the bridge); each host runs supervisord, keepalived, rsync --daemon and supha agent; node-a also Nginx`);
+    info(
+      `namespaces ${pair.net.prefix}-h1 (node-a ${pair.hosts[0].host.ip}), ${pair.net.prefix}-h2 (node-b ${pair.hosts[1].host.ip}), ${pair.net.prefix}-br (the bridge); each host runs supervisord, keepalived, rsync --daemon and supha agent; node-a also Nginx`,
+    );
     await story(pair, dir);
   } catch (err) {
     if (stopping) return 130;

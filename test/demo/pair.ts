@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../src/util/exec.js';
+import { setConf } from '../chaos/rig.js';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { BACKEND } from '../helpers/bluegreen.js';
 import { ROOT, SUPHA_BIN } from '../helpers/cli.js';
@@ -9,7 +10,6 @@ import { createNetRig, type Host, type NetRig } from '../helpers/netns.js';
 import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { type Rsyncd, startRsyncd } from '../helpers/rsyncd.js';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
-import { setConf } from '../chaos/rig.js';
 
 // The shipped mutual-standby pair (conf/node-a.json, conf/node-b.json, keepalived/node-a.conf,
 // node-b.conf, supervisor/supervisord.conf.example, supervisor/supha-listener.conf,
@@ -26,7 +26,7 @@ export const SET_LIST = Object.keys(SET_PROGRAMS) as DemoSet[];
 // Where each set's confs are first written (its preferred node; the other gets them by replication).
 const HOME: Record<DemoSet, number> = { app: 0, batch: 1 };
 // The seed's blue/green nodes (conf/config.json) and the ports it gives them, inside node-a.
-export const BG_PORTS = { jetty1: 8080, 'jetty2': 8081, 'jetty1-backup': 8082, 'jetty2-backup': 8083 } as const;
+export const BG_PORTS = { jetty1: 8080, jetty2: 8081, 'jetty1-backup': 8082, 'jetty2-backup': 8083 } as const;
 
 export interface DemoHost {
   name: (typeof NODES)[number];
@@ -110,7 +110,10 @@ async function writeJettyGroup(root: string): Promise<void> {
     await symlink(join(jg, 'releases', 'v1'), join(jg, g, 'current'));
   }
   await mkdir(join(jg, 'bin'), { recursive: true });
-  await writeExec(join(jg, 'bin', 'switch-release'), `#!/bin/sh\n# switch-release GROUP VERSION\nset -e\n[ -d ${jg}/releases/"$2" ]\nln -sfn ${jg}/releases/"$2" ${jg}/"$1"/current\n`);
+  await writeExec(
+    join(jg, 'bin', 'switch-release'),
+    `#!/bin/sh\n# switch-release GROUP VERSION\nset -e\n[ -d ${jg}/releases/"$2" ]\nln -sfn ${jg}/releases/"$2" ${jg}/"$1"/current\n`,
+  );
   for (const [node, port] of Object.entries(BG_PORTS)) {
     const rel = join(jg, node.startsWith('jetty1') ? 'group1' : 'group2', 'current');
     await mkdir(join(jg, node, 'bin'), { recursive: true });
@@ -191,7 +194,14 @@ export async function startDemoPair(base: string, prefix?: string): Promise<Demo
       await writeFile(cfgPath, `${JSON.stringify(cfg, null, 4)}\n`);
       const sv = await startSupervisord({ dir: join(root, 'etc/supervisor'), confText: svText, socketPath, wrap: net.wrap(host) });
       const rsText = underRoot(await read('conf/rsyncd.conf.example'), root);
-      const rsyncd = await startRsyncd({ path: join(root, 'etc/supervisor/registry'), netns: host.ns, address: host.ip, port: 873, module: 'supha-registry', confText: rsText });
+      const rsyncd = await startRsyncd({
+        path: join(root, 'etc/supervisor/registry'),
+        netns: host.ns,
+        address: host.ip,
+        port: 873,
+        module: 'supha-registry',
+        confText: rsText,
+      });
       const h: DemoHost = { name, host, root, cfgPath, socket: join(cfg['state-dir'], 'agent.sock'), registry, sv, rsyncd };
       if (nginx) h.nginx = nginx;
       hosts.push(h);

@@ -75,10 +75,21 @@ test('SIGHUP reopens the log file: rename, HUP, new lines in the new file, none 
     const old = (await readFile(`${file}.1`, 'utf8')).trim().split('\n');
     const now = (await readFile(file, 'utf8')).trim().split('\n');
     assert.ok(old.join('\n').length >= sizeAtRename, 'the old file kept growing until the HUP (the process held it open)');
-    const ns = (lines: string[]) => lines.map((l) => JSON.parse(l)).filter((j) => j.msg === 'line').map((j) => j.n as number);
+    const ns = (lines: string[]) =>
+      lines
+        .map((l) => JSON.parse(l))
+        .filter((j) => j.msg === 'line')
+        .map((j) => j.n as number);
     const seen = [...ns(old), ...ns(now)];
-    assert.deepEqual(seen, Array.from({ length: last + 1 }, (_, i) => i), 'every line once, in order, across the two files');
-    assert.ok(now.some((l) => /SIGHUP: log file reopened/.test(l)), 'the reopen is logged in the new file');
+    assert.deepEqual(
+      seen,
+      Array.from({ length: last + 1 }, (_, i) => i),
+      'every line once, in order, across the two files',
+    );
+    assert.ok(
+      now.some((l) => /SIGHUP: log file reopened/.test(l)),
+      'the reopen is logged in the new file',
+    );
     assert.ok(ns(now).length > 0 && ns(old).length > 0);
   } finally {
     child.kill('SIGKILL');
