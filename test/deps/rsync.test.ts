@@ -31,13 +31,15 @@ describe('rsync failing and slow', { timeout: 120_000 }, () => {
     });
     assert.equal(p.lagMs < 5_000, true);
   };
-  // The peer's status once pushes have failed at least twice with an error matching `re`.
+  // The peer's status between two retries, once pushes have failed at least twice with an error
+  // matching `re` (a snapshot taken while a retry runs says 'pushing'; with retries 100 ms apart
+  // that is often).
   const failing = (re: RegExp) =>
     waitFor(
       `pushes failing with ${re}`,
       async () => {
         const p = (await n1().syncStatus()).peers[0];
-        return p.failures >= 2 && re.test(p.lastError?.message ?? '') && p;
+        return p.failures >= 2 && p.state === 'retrying' && re.test(p.lastError?.message ?? '') && p;
       },
       20_000,
       100,
