@@ -146,7 +146,11 @@ export class Reconciler {
     const l = this.loops.get(set);
     if (!l) return undefined;
     // Without the listener's events a fresh read (what check always did), with them a ping.
-    await this.table.get().catch(() => {});
+    // NOTE: at most 500 ms: `supha check` waits 1 s for the agent; a hung supervisord must not
+    // turn the agent's answer into none (the table's last picture and error answer then).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.table.get().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 500)))]);
+    clearTimeout(timer);
     return this.healthOf(l);
   }
 

@@ -10,14 +10,14 @@ import { waitFor, writeJson } from '../helpers/tmp.js';
 import { descendants } from './files.js';
 
 // kill -9 of `sup_run.sh update` (its whole process group, as a closed terminal or systemd would)
-// at each of its steps: asking supzcli role, checking the new conf with supervisord's parser (the
+// at each of its steps: calling supzcli role (a wrapper waits there), checking the new conf with supervisord's parser (the
 // temp conf written, not yet in place), supzcli update running, and supzcli update paused between
 // removing the changed group and adding it back (SUPHA_TEST_PAUSE_AT). The registry conf is the
 // old one or the new one, whole; a rerun converges supervisord to the new one.
-const STEPS: { at: string; re: RegExp; pause?: boolean; renamed: boolean }[] = [
-  { at: 'supzcli role', re: /supzcli\.js role --for update /, renamed: false },
+const STEPS: { at: string; re: RegExp; pause?: boolean; stopAt?: string; renamed: boolean }[] = [
+  { at: 'supzcli role', re: /^sleep 1000$/, stopAt: 'role', renamed: false },
   { at: "supervisord's parser checks the temp conf", re: /python3? - /, renamed: false },
-  { at: 'supzcli update', re: /supzcli\.js update example-app/, renamed: true },
+  { at: 'supzcli update', re: /^sleep 1000$/, stopAt: 'update', renamed: true },
   { at: 'supzcli update, between remove and add', re: /^$/, pause: true, renamed: true },
 ];
 
@@ -46,7 +46,11 @@ describe('kill -9 of sup_run.sh update between its steps', { timeout: 120_000 },
     });
     const bin = join(sv.dir, 'bin');
     await mkdir(bin);
-    await writeFile(join(bin, 'supzcli'), `#!/bin/sh\nexec "${process.execPath}" "${SUPZCLI_BIN}" "$@"\n`);
+    // STOP_AT=<verb>: the wrapper waits (to be killed) when sup_run.sh calls supzcli <verb>.
+    await writeFile(
+      join(bin, 'supzcli'),
+      `#!/bin/sh\nif [ -n "$STOP_AT" ] && [ "$1" = "$STOP_AT" ]; then exec sleep 1000; fi\nexec "${process.execPath}" "${SUPZCLI_BIN}" "$@"\n`,
+    );
     await chmod(join(bin, 'supzcli'), 0o755);
     env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, SUPHA_CONFIG: cfg, SUP_REGISTRY: sv.registryDir };
     const r = await run('start');
@@ -66,7 +70,7 @@ describe('kill -9 of sup_run.sh update between its steps', { timeout: 120_000 },
       const child: ChildProcess = spawn(join(app, 'sup_run.sh'), ['update'], {
         detached: true,
         stdio: 'ignore',
-        env: step.pause ? { ...env, SUPHA_TEST_PAUSE_AT: 'update:removed', SUPHA_TEST_PAUSE_FILE: arm } : env,
+        env: step.pause ? { ...env, SUPHA_TEST_PAUSE_AT: 'update:removed', SUPHA_TEST_PAUSE_FILE: arm } : { ...env, STOP_AT: step.stopAt ?? '' },
       });
       const exited = new Promise((r) => child.once('exit', r));
       const pid = child.pid ?? 0;
