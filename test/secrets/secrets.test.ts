@@ -33,10 +33,11 @@ describe('secrets stay out of logs and files', { timeout: 180_000 }, () => {
       const r = await n.sync('status');
       outputs.push(r.stdout, r.stderr);
     }
-    // A peer that refuses the password: rsync's error reaches the log and the status.
-    await writeFile(n1.rsyncd.passwordFile, 'wrong-password\n', { mode: 0o600 });
+    // A peer that refuses the password: rsync's error reaches the log and the status. node1
+    // pushes to node2 with the password file of node2's daemon (the rig's peer config).
+    await writeFile(n2.rsyncd.passwordFile, 'wrong-password\n', { mode: 0o600 });
     await writeFile(join(n1.registry, 'other.conf'), programConf('other', { command: '/bin/sleep 100000' }));
-    await waitFor('a failed push', async () => JSON.stringify(await n1.syncStatus()).includes('error'), 20_000).catch(() => {});
+    await waitFor('a failed push', async () => JSON.stringify(await n1.syncStatus()).includes('error'), 20_000);
   });
   after(async () => {
     await pair?.destroy();
