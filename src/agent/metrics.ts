@@ -24,6 +24,7 @@ function makeGauges(registry: Registry) {
     blocked: mk('supha_set_bluegreen_blocked', 'Whether the MASTER starts no blue/green node of the set because their target is unknown.', ['set']),
     bothMayRun: mk('supha_set_held_both_may_run', 'Held as MASTER while keepalived says otherwise: the peer may run the set too.', ['set']),
     healthy: mk('supha_set_healthy', 'Whether the set is healthy here (the track file says 0).', ['set']),
+    quarantined: mk('supha_sync_quarantined', 'Confs moved aside at a promotion (in no verified generation) until restored or adopted.', ['set']),
     scans: mk('supha_registry_scans', 'Registry scans by the agent since it started (requests make none).'),
     nodeUp: mk('supha_node_health_up', 'Whether the last health check of a blue/green node passed (its status is running).', ['group', 'node']),
     nodeSeconds: mk('supha_node_health_check_duration_seconds', 'Latency of the last health check of a node.', ['group', 'node']),
@@ -55,6 +56,9 @@ export class StateGauges {
         g.desired.set({ set, role }, s.desired === role ? 1 : 0);
       }
       g.held.set({ set }, s.held ? 1 : 0);
+      const sync = v.modules.sync as { sets?: Record<string, { quarantined?: unknown[] }> } | undefined;
+      const q = sync?.sets?.[set]?.quarantined;
+      if (Array.isArray(q)) g.quarantined.set({ set }, q.length);
       g.converged.set({ set }, s.converged ? 1 : 0);
       g.blocked.set({ set }, s.blocked === undefined ? 0 : 1);
       g.bothMayRun.set({ set }, s.bothMayRun ? 1 : 0);

@@ -66,6 +66,9 @@ interface Deps {
   client: SupervisorClient;
   // The peers' shared token: on a non-MASTER only replica confs a signed manifest lists load.
   replicaToken?: (() => Promise<string | undefined>) | undefined;
+  // Before a set's registry loads as MASTER after a replica load (or at start): moves aside what
+  // no verified generation lists (src/sync/carry.ts); true when it changed the registry.
+  beforeMasterLoad?: ((set: string) => Promise<boolean>) | undefined;
   exclude?: ((set: string, entries: readonly RegistryEntry[]) => Promise<{ exclude: Set<string>; error?: string }>) | undefined;
   log: Logger;
   stateDir: string;
@@ -92,6 +95,7 @@ const NONE: ConvergeResult = { started: [], stopped: [], failed: [] };
 // the set not converged; the caller retries.
 export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Promise<void> {
   const set = l.set;
+  if (c.role === 'MASTER' && l.replica !== false && (await d.beforeMasterLoad?.(set.name))) l.rescan = true;
   const scan = await scanOf(d, l);
   const changing = c.role !== set.acted;
   if (c.role !== 'MASTER') l.blocked = undefined;

@@ -35,6 +35,7 @@ export interface ReconcileDeps {
   safetyPollMs: number;
   // The peers' shared token (ha.agent.token-file), read when a replica is loaded.
   replicaToken?: () => Promise<string | undefined>;
+  beforeMasterLoad?: (set: string) => Promise<boolean>;
   // Groups of a MASTER's set the loop must not start now (blue/green: the standby group's nodes
   // run only while a switch holds its lock); with `error`, the target is unknown (fail closed:
   // `exclude` is every node, the set is not healthy). `entries`: the set registry's scan.

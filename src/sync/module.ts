@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
+import { parkedDir } from '../supzcli/context.js';
+import { carryFile } from './carry.js';
 import { PauseStore, pauseFile } from './pause.js';
 import { type SetStatus, SetSync } from './set.js';
 import { readToken } from './token.js';
@@ -58,6 +60,8 @@ export class SyncModule implements AgentModule {
         retryMinMs: s['retry-min-ms'],
         retryMaxMs: s['retry-max-ms'],
         peers,
+        parkedRoot: parkedDir(ctx.cfg),
+        carryPath: carryFile(ctx.cfg['state-dir'], set),
         alert: ctx.alert,
       });
       this.sets.set(set, sync);
