@@ -2,13 +2,14 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Alerter } from '../alert/index.js';
-import { bluegreenSet, bluegreenTarget } from '../bluegreen/ha.js';
+import { bluegreenExclude, bluegreenSet } from '../bluegreen/ha.js';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
 import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
 import { Metrics } from '../metrics/index.js';
-import type { SupervisorClient } from '../supervisor/index.js';
+import { registryScans } from '../registry/index.js';
+import { type ProgramJson, programJson, type SupervisorClient } from '../supervisor/index.js';
 import { carryForSet } from '../sync/carry.js';
 import { readToken } from '../sync/token.js';
 import type { Logger } from '../util/log.js';
@@ -23,7 +24,7 @@ import { controlSocketPath, tokenFilePath } from './paths.js';
 import type { ProcessEvent } from './protocol.js';
 import { Reconciler } from './reconcile.js';
 import { type SetState, setsFromConfig, type Transition } from './sets.js';
-import { blueGreenView, ProgramsSource } from './status-sources.js';
+import { blueGreenView } from './status-sources.js';
 import { buildStatus, type StatusView } from './status-view.js';
 import type { AgentView } from './view.js';
 
@@ -45,7 +46,6 @@ export class Agent implements AgentView {
   readonly metrics = new Metrics();
   readonly alerter: Alerter;
   private readonly gauges = new StateGauges(this.metrics.registry);
-  private readonly programs: ProgramsSource;
   private readonly abort = new AbortController();
   private readonly listeners: ((set: string, role: Role, previous: Role) => void)[] = [];
   private fifo: FifoReader | undefined;
@@ -63,7 +63,6 @@ export class Agent implements AgentView {
     this.node = ha['node-name'] ?? hostname();
     this.sets = setsFromConfig(cfg);
     this.holds = new HoldStore(cfg['state-dir']);
-    this.programs = new ProgramsSource(client, this.sets);
     this.alerter = new Alerter({
       argv: ha['alert-command'],
       timeoutMs: ha['alert-timeout-ms'],
@@ -84,16 +83,9 @@ export class Agent implements AgentView {
       replicaToken: () => readToken(tokenFilePath(cfg)),
       // A promoted node carries only what a verified generation lists (docs/replication.md).
       beforeMasterLoad: (set) => carryForSet(cfg, set, log.child({ module: 'sync' }), this.alerter.send),
-      // NOTE: a blue/green state file that cannot be read excludes nothing (the set runs whole)
-      // rather than failing the pass for every set.
-      exclude: async (set) => {
-        try {
-          return bluegreenSet(cfg)?.name === set ? (await bluegreenTarget(cfg)).exclude : new Set();
-        } catch (err) {
-          log.error({ err, set }, 'blue/green target unknown: starting every program of the set');
-          return new Set();
-        }
-      },
+      // NOTE: a blue/green state file that cannot be read fails closed: no node of either colour
+      // is started, the set is not healthy (bluegreenExclude).
+      exclude: async (set, entries) => (bluegreenSet(cfg)?.name === set ? bluegreenExclude(cfg, entries) : { exclude: new Set<string>() }),
       onActed: (set, role, previous) => {
         for (const l of this.listeners) {
           try {
@@ -186,10 +178,7 @@ export class Agent implements AgentView {
         status: () => this.status(),
         metrics: async () => {
           this.gauges.setFrom(await this.status());
-          // NOTE: the modules' own alarm gauges (sync: refused, split brain, additive) follow as text.
-          const own = this.modules.flatMap((m) => m.metrics?.() ?? []);
-          const text = await this.metrics.registry.metrics();
-          return { contentType: this.metrics.registry.contentType, text: own.length === 0 ? text : `${text}${own.join('\n')}\n` };
+          return { contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() };
         },
         roleOf: (s) => (this.sets.has(s) ? this.roleOf(s) : undefined),
         control: (req) => handleControl(this, req),
@@ -238,7 +227,11 @@ export class Agent implements AgentView {
   // The agent's picture for /status, the page, `supha status` and the metrics (src/agent/status-view.ts).
   async status(): Promise<StatusView> {
     const r = this.reconciler;
-    const [programs, bluegreen] = await Promise.all([this.programs.get(), blueGreenView(this.cfg)]);
+    const bluegreen = await blueGreenView(this.cfg);
+    // The loop's own picture: a status request reads neither supervisord nor a registry.
+    const bySet: Record<string, ProgramJson[]> = {};
+    for (const s of this.sets.keys()) bySet[s] = (r.processesOf(s) ?? []).map(programJson);
+    const programs = r.table.peek() === undefined ? { bySet, error: r.table.error ?? 'supervisord not read yet' } : { bySet };
     return buildStatus({
       node: this.node,
       startedAt: this.startedAt,
@@ -252,6 +245,7 @@ export class Agent implements AgentView {
         lastError: r.lastError,
         eventsIn: this.eventsIn,
         processReads: r.table.reads,
+        registryScans: registryScans(),
         listener: r.table.listening,
       },
       transitions: this.transitions,

@@ -55,6 +55,10 @@ export async function handleControl(agent: AgentView, raw: ControlRequest): Prom
       return { ok: true };
     case 'sync':
       return syncControl(agent, req.action, req.set);
+    case 'switched':
+      agent.metrics.switched(req.outcome, req.ms);
+      agent.log.info({ outcome: req.outcome, ms: req.ms }, `switch recorded: ${req.outcome} in ${req.ms} ms`);
+      return { ok: true };
   }
 }
 

@@ -18,6 +18,14 @@ function makeGauges(registry: Registry) {
     success: mk('supha_replication_last_success_timestamp_seconds', 'When a push to the peer last succeeded (0: never).', ['set', 'peer']),
     failures: mk('supha_replication_consecutive_failures', 'Pushes to the peer that failed since the last success.', ['set', 'peer']),
     split: mk('supha_replication_split_brain', 'Whether the peer also claims MASTER of the set (pushes refused).', ['set', 'peer']),
+    refused: mk('supha_replication_refused', 'Whether pushes of the set to the peer are refused so as not to lose confs (supha sync diff).', ['set', 'peer']),
+    additive: mk('supha_replication_additive', 'Whether the last push to the peer only added (no confirmed BACKUP).', ['set', 'peer']),
+    converged: mk('supha_set_converged', 'Whether the last pass reached the role acted on (0: a demotion failed half-way, retried).', ['set']),
+    blocked: mk('supha_set_bluegreen_blocked', 'Whether the MASTER starts no blue/green node of the set because their target is unknown.', ['set']),
+    bothMayRun: mk('supha_set_held_both_may_run', 'Held as MASTER while keepalived says otherwise: the peer may run the set too.', ['set']),
+    healthy: mk('supha_set_healthy', 'Whether the set is healthy here (the track file says 0).', ['set']),
+    quarantined: mk('supha_sync_quarantined', 'Confs moved aside at a promotion (in no verified generation) until restored or adopted.', ['set']),
+    scans: mk('supha_registry_scans', 'Registry scans by the agent since it started (requests make none).'),
     nodeUp: mk('supha_node_health_up', 'Whether the last health check of a blue/green node passed (its status is running).', ['group', 'node']),
     nodeSeconds: mk('supha_node_health_check_duration_seconds', 'Latency of the last health check of a node.', ['group', 'node']),
     nodeFails: mk('supha_node_health_fail_count', "The node's consecutive failed health checks.", ['group', 'node']),
@@ -40,6 +48,7 @@ export class StateGauges {
     for (const x of Object.values(g)) x.reset();
     g.keepalived.set(v.keepalived.alive ? 1 : 0);
     g.supervisord.set(v.supervisord.ok ? 1 : 0);
+    g.scans.set(v.reconcile.registryScans);
     for (const s of Object.values(v.sets)) {
       const set = s.name;
       for (const role of ROLES) {
@@ -47,6 +56,13 @@ export class StateGauges {
         g.desired.set({ set, role }, s.desired === role ? 1 : 0);
       }
       g.held.set({ set }, s.held ? 1 : 0);
+      const sync = v.modules.sync as { sets?: Record<string, { quarantined?: unknown[] }> } | undefined;
+      const q = sync?.sets?.[set]?.quarantined;
+      if (Array.isArray(q)) g.quarantined.set({ set }, q.length);
+      g.converged.set({ set }, s.converged ? 1 : 0);
+      g.blocked.set({ set }, s.blocked === undefined ? 0 : 1);
+      g.bothMayRun.set({ set }, s.bothMayRun ? 1 : 0);
+      g.healthy.set({ set }, s.healthy ? 1 : 0);
       if (s.vip !== undefined) g.vip.set({ set }, s.vipHere ? 1 : 0);
       if (v.supervisord.ok) for (const state of STATES) g.programs.set({ set, state }, s.programList.filter((p) => p.state === state).length);
       for (const p of s.replication) {
@@ -55,6 +71,8 @@ export class StateGauges {
         g.success.set({ set, peer }, p.lastSuccessAt === null ? 0 : Date.parse(p.lastSuccessAt) / 1000);
         g.failures.set({ set, peer }, p.failures);
         g.split.set({ set, peer }, p.splitBrain ? 1 : 0);
+        g.refused.set({ set, peer }, p.refused ? 1 : 0);
+        g.additive.set({ set, peer }, p.additive ? 1 : 0);
       }
     }
     for (const grp of v.bluegreen?.groups ?? []) {

@@ -33,7 +33,6 @@ export interface AgentModule {
   name: string;
   start(ctx: AgentContext): Promise<void>;
   stop(): Promise<void>;
+  // What /status shows of it; the agent's /metrics gauges are read from it (one registry).
   status(): unknown;
-  // Prometheus lines of its own (HELP/TYPE included), appended to /metrics.
-  metrics?(): string[];
 }

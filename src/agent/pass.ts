@@ -1,8 +1,12 @@
-import { type ApplyResult, type ConvergeResult, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
-import { type RegistryScan, scanRegistry } from '../registry/index.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import { type ApplyResult, type ConvergeResult, type Group, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
+import { type RegistryEntry, type RegistryScan, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import type { SerialRunner } from '../sync/debounce.js';
 import { unverifiedConfs } from '../sync/replica.js';
+import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/log.js';
 import type { Role } from './module.js';
 import type { SetState } from './sets.js';
@@ -14,6 +18,16 @@ export interface SetLoop {
   // Groups the last MASTER pass was told not to start (blue/green's standby colour, or every
   // node during a live switch): health does not count them.
   excluded: Set<string>;
+  // Why the last MASTER pass could not tell what to start (blue/green state unreadable).
+  blocked: string | undefined;
+  // Every group of the set: what its registry defines now and what it defined before that is
+  // still loaded (a conf the scan now skips, one removed while the agent was down). Kept in
+  // <state-dir>/members/<set>.json across restarts; undefined until read.
+  members: Set<string> | undefined;
+  membersKey: string;
+  // Failed passes in a row, and the retry after one (it backs off).
+  failures: number;
+  retry: NodeJS.Timeout | undefined;
   triggers: Set<string>;
   runner: SerialRunner;
   // Aborted when the set is demoted while this pass starts it.
@@ -43,6 +57,8 @@ export interface SetLoop {
 interface Loop {
   readonly table: ProcessTable;
   isQuiesced(group: string): boolean;
+  // Whether another set's registry defines the group now (it is not this set's any more).
+  claimedElsewhere(set: string, group: string): boolean;
   transition(set: SetState, trigger: string, to: Role, why: string, t0: number, r: ConvergeResult, held: boolean): void;
 }
 
@@ -53,8 +69,9 @@ interface Deps {
   // Before a set's registry loads as MASTER after a replica load (or at start): moves aside what
   // no verified generation lists (src/sync/carry.ts); true when it changed the registry.
   beforeMasterLoad?: ((set: string) => Promise<boolean>) | undefined;
-  exclude?: ((set: string) => Promise<Set<string>>) | undefined;
+  exclude?: ((set: string, entries: readonly RegistryEntry[]) => Promise<{ exclude: Set<string>; error?: string }>) | undefined;
   log: Logger;
+  stateDir: string;
   settleMs: number;
   safetyPollMs: number;
 }
@@ -69,18 +86,25 @@ interface PassCtx {
 
 const NONE: ConvergeResult = { started: [], stopped: [], failed: [] };
 
-// One pass of one set. A non-MASTER stops every program of the set first (whatever its conf says,
+// One pass of one set, in three steps: read (the registry, supervisord's table, the set's
+// members), decide (the role this pass acts on: `c.role`, already gated by the caller), act.
+// A non-MASTER stops every process of every member group first (whatever its conf says now,
 // quiesced or not), then updates supervisord from the registry; a MASTER updates, then starts
-// (quiesced groups excepted). Held or UNKNOWN, nothing is started or stopped.
+// (quiesced and excluded groups excepted). Held or UNKNOWN, nothing is started or stopped.
+// A demotion that throws half-way still records the role it was going to (never MASTER), with
+// the set not converged; the caller retries.
 export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Promise<void> {
   const set = l.set;
   if (c.role === 'MASTER' && l.replica !== false && (await d.beforeMasterLoad?.(set.name))) l.rescan = true;
   const scan = await scanOf(d, l);
   const changing = c.role !== set.acted;
+  if (c.role !== 'MASTER') l.blocked = undefined;
   if (c.held || c.role === 'UNKNOWN') {
     // Held or UNKNOWN: a registry change is still loaded (nothing started, nothing stopped); a held
     // MASTER loads its own confs, UNKNOWN and a held non-MASTER only what a manifest lists.
-    await updateOf(loop, d, l, scan, await loop.table.get(), c.role !== 'MASTER');
+    const infos = await loop.table.get();
+    await membersOf(loop, d, l, scan, infos);
+    await updateOf(loop, d, l, scan, infos, c.role !== 'MASTER');
     if (c.held && changing && l.heldLogged !== c.role) {
       l.heldLogged = c.role;
       loop.transition(set, c.trigger, c.role, c.why, c.t0, NONE, true);
@@ -89,28 +113,87 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
     return;
   }
   l.heldLogged = undefined;
-  let infos = await loop.table.get();
   let result: ConvergeResult;
-  if (c.role === 'MASTER') {
-    const abort = new AbortController();
-    l.abort = abort;
-    const u = await updateOf(loop, d, l, scan, infos, false);
-    if (u?.changed) infos = await loop.table.read();
-    const skip = await d.exclude?.(set.name);
-    l.excluded = skip ?? new Set();
-    const groups = setGroups(scan.entries).filter((g) => !loop.isQuiesced(g.name) && !skip?.has(g.name));
-    result = await startAll(d.client, groups, infos, { all: changing, settleMs: d.settleMs, signal: abort.signal });
-    assume(loop.table, result.started, 'STARTING');
-    if (u) u.result.started = result.started;
-  } else {
-    result = await stopAll(d.client, setGroups(scan.entries, { loadable: false }), infos);
-    assume(loop.table, result.stopped, 'STOPPED');
-    await updateOf(loop, d, l, scan, await loop.table.get(), true);
+  if (c.role === 'MASTER') result = await actMaster(loop, d, l, scan, changing);
+  else {
+    try {
+      result = await actNotMaster(loop, d, l, scan);
+    } catch (err) {
+      if (changing) loop.transition(set, c.trigger, c.role, c.why, c.t0, { ...NONE, failed: [{ name: set.name, error: errorMessage(err) }] }, false);
+      throw err;
+    }
   }
   if (result.failed.length > 0) loop.table.invalidate();
   if (changing) loop.transition(set, c.trigger, c.role, c.why, c.t0, result, false);
   else if (result.started.length + result.stopped.length + result.failed.length > 0)
     loop.transition(set, c.trigger, c.role, `repair: ${c.why}`, c.t0, result, false);
+}
+
+async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, changing: boolean): Promise<ConvergeResult> {
+  const abort = new AbortController();
+  l.abort = abort;
+  let infos = await loop.table.get();
+  await membersOf(loop, d, l, scan, infos);
+  const u = await updateOf(loop, d, l, scan, infos, false);
+  if (u?.changed) infos = await loop.table.read();
+  const skip = await d.exclude?.(l.set.name, scan.entries);
+  l.excluded = skip?.exclude ?? new Set();
+  const blocked = skip?.error === undefined ? undefined : `blue/green target unknown, no node started: ${skip.error}`;
+  if (blocked !== undefined && blocked !== l.blocked) d.log.error({ set: l.set.name }, `set ${l.set.name}: ${blocked} (what runs keeps running)`);
+  l.blocked = blocked;
+  const groups = setGroups(scan.entries).filter((g) => !loop.isQuiesced(g.name) && !l.excluded.has(g.name));
+  const result = await startAll(d.client, groups, infos, { all: changing, settleMs: d.settleMs, signal: abort.signal });
+  assume(loop.table, result.started, 'STARTING');
+  if (u) u.result.started = result.started;
+  return result;
+}
+
+async function actNotMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan): Promise<ConvergeResult> {
+  const infos = await loop.table.get();
+  const result = await stopAll(d.client, await membersOf(loop, d, l, scan, infos), infos);
+  assume(loop.table, result.stopped, 'STOPPED');
+  await updateOf(loop, d, l, scan, await loop.table.get(), true);
+  return result;
+}
+
+const membersPath = (stateDir: string, set: string) => join(stateDir, 'members', `${set}.json`);
+
+// The set's member groups (see SetLoop.members) with their priorities, kept up to date: a group
+// leaves once it is neither in the registry nor loaded, or another set's registry defines it.
+async function membersOf(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, infos: readonly ProcessInfo[]): Promise<Group[]> {
+  if (l.members === undefined) {
+    l.members = await loadMembers(d, l.set.name);
+    l.membersKey = JSON.stringify([...l.members].sort());
+    // Groups of confs removed while the agent was down: the next update removes them too.
+    for (const g of l.members) l.known.add(g);
+  }
+  const now = setGroups(scan.entries, { loadable: false });
+  const names = new Set(now.map((g) => g.name));
+  const loaded = new Set(infos.map((p) => p.group));
+  const old = [...l.members].filter((g) => !names.has(g) && loaded.has(g) && !loop.claimedElsewhere(l.set.name, g));
+  l.members = new Set([...names, ...old]);
+  const key = JSON.stringify([...l.members].sort());
+  if (key !== l.membersKey) {
+    try {
+      await writeJsonAtomic(membersPath(d.stateDir, l.set.name), { set: l.set.name, groups: [...l.members].sort() });
+      l.membersKey = key;
+    } catch (err) {
+      d.log.error({ err, set: l.set.name }, `set members not saved: ${errorMessage(err)}`);
+    }
+  }
+  return [...now, ...old.map((name) => ({ name, priority: 999 }))];
+}
+
+async function loadMembers(d: Deps, set: string): Promise<Set<string>> {
+  const path = membersPath(d.stateDir, set);
+  try {
+    const data = JSON.parse(await readFile(path, 'utf8')) as { groups?: unknown };
+    return new Set(Array.isArray(data.groups) ? data.groups.filter((g): g is string => typeof g === 'string') : []);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      d.log.error({ err, set, path }, `set members unreadable, starting from the registry: ${errorMessage(err)}`);
+    return new Set();
+  }
 }
 
 // The set's registry: read again when the watcher said so or the safety poll is due, else the

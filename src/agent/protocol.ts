@@ -11,7 +11,9 @@ export type ControlRequest =
   | { op: 'quiesce'; groups: string[]; ms: number }
   // From `supha listen`: supervisord's events; none for a TICK; start after it (re)started.
   | { op: 'process'; events: ProcessEvent[]; start?: boolean }
-  | { op: 'sync'; action: 'status' | 'pause' | 'resume'; set?: string };
+  | { op: 'sync'; action: 'status' | 'pause' | 'resume'; set?: string }
+  // From `supha switch` / `rollback` when it ends: its outcome, for the agent's /metrics.
+  | { op: 'switched'; outcome: 'ok' | 'rolled-back' | 'failed'; ms: number };
 
 // A supervisord PROCESS_STATE event as `supha listen` forwards it.
 export interface ProcessEvent {

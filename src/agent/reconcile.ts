@@ -10,7 +10,8 @@ import {
   writeTrackFile,
 } from '../ha/index.js';
 import { type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
-import type { SupervisorClient } from '../supervisor/index.js';
+import type { RegistryEntry } from '../registry/index.js';
+import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import { SerialRunner } from '../sync/debounce.js';
 import type { Logger } from '../util/log.js';
 import type { Role } from './module.js';
@@ -36,8 +37,9 @@ export interface ReconcileDeps {
   replicaToken?: () => Promise<string | undefined>;
   beforeMasterLoad?: (set: string) => Promise<boolean>;
   // Groups of a MASTER's set the loop must not start now (blue/green: the standby group's nodes
-  // run only while a switch holds its lock).
-  exclude?: (set: string) => Promise<Set<string>>;
+  // run only while a switch holds its lock); with `error`, the target is unknown (fail closed:
+  // `exclude` is every node, the set is not healthy). `entries`: the set registry's scan.
+  exclude?: (set: string, entries: readonly RegistryEntry[]) => Promise<{ exclude: Set<string>; error?: string }>;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
 }
@@ -81,6 +83,11 @@ export class Reconciler {
         problemsKey: '',
         rejectedKey: '',
         excluded: new Set(),
+        blocked: undefined,
+        members: undefined,
+        membersKey: '',
+        failures: 0,
+        retry: undefined,
         heldLogged: undefined,
         lastApply: undefined,
         lastError: undefined,
@@ -99,6 +106,13 @@ export class Reconciler {
       this.table.invalidate();
       void this.kick('quiesce-lifted');
     }
+  }
+
+  claimedElsewhere(set: string, group: string): boolean {
+    for (const l of this.loops.values()) {
+      if (l.set.name !== set && l.scan && setGroups(l.scan.entries, { loadable: false }).some((g) => g.name === group)) return true;
+    }
+    return false;
   }
 
   isQuiesced(group: string): boolean {
@@ -161,8 +175,21 @@ export class Reconciler {
 
   async stop(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    for (const l of this.loops.values()) l.abort?.abort();
+    for (const l of this.loops.values()) {
+      clearTimeout(l.retry);
+      l.abort?.abort();
+    }
     await Promise.all([...this.loops.values()].map((l) => l.runner.stop()));
+  }
+
+  // The set's processes as the loop last saw them (what status and /metrics show): no
+  // supervisord read and no registry scan per request. Undefined after a failed read.
+  processesOf(set: string): ProcessInfo[] | undefined {
+    const l = this.loops.get(set);
+    const infos = this.table.peek();
+    if (!l || !infos) return undefined;
+    const every = new Set([...(l.members ?? []), ...setGroups(l.scan?.entries ?? [], { loadable: false }).map((g) => g.name)]);
+    return infos.filter((p) => every.has(p.group));
   }
 
   loopStatus(set: string): { problems: unknown[]; lastApply: ApplyResult | null; lastError: string | null } {
@@ -184,8 +211,10 @@ export class Reconciler {
       groups: setGroups(l.scan?.entries ?? [])
         .map((g) => g.name)
         .filter((g) => !l.excluded.has(g) && !this.isQuiesced(g)),
+      members: [...(l.members ?? []), ...setGroups(l.scan?.entries ?? [], { loadable: false }).map((g) => g.name)],
       infos: infos ?? { error: this.table.error ?? 'not read yet' },
       passError: l.lastError,
+      blocked: l.blocked,
     });
   }
 
@@ -201,16 +230,23 @@ export class Reconciler {
     set.why = eff.why;
     const hold = this.d.holds.heldBy(set.name);
     set.held = hold !== undefined;
+    // NOTE: a gate on whether this node may run the set (a quorum lease) goes here: it turns
+    // eff.role MASTER into a non-MASTER role with its reason, before converge() acts on it.
     try {
       await converge(this, this.d, l, { trigger, role: eff.role, why: eff.why, held: hold !== undefined, t0 });
       l.lastError = undefined;
+      l.failures = 0;
     } catch (err) {
       const msg = (err as Error).message;
       if (msg !== l.lastError) this.d.log.error({ err, set: set.name, trigger }, `reconcile ${set.name} failed: ${msg}`);
       l.lastError = msg;
+      l.failures++;
     } finally {
       l.abort = undefined;
     }
+    set.converged = l.lastError === undefined;
+    set.blocked = l.blocked;
+    this.retryLater(l);
     this.lastError = [...this.loops.values()].map((x) => x.lastError).find((e) => e !== undefined);
     set.lastError = l.lastError;
     await this.observe(l);
@@ -220,17 +256,37 @@ export class Reconciler {
     this.scheduleVipRetry(set.desired === 'MASTER' && eff.role !== 'MASTER' && set.vipHere === false && this.keepalived.alive);
   }
 
+  // After a failed pass, one more after a backoff (100 ms doubling to 30 s) whatever the timer
+  // says; a kick (an event) does not wait for it.
+  private retryLater(l: SetLoop): void {
+    clearTimeout(l.retry);
+    l.retry = undefined;
+    if (l.failures === 0) return;
+    const ms = Math.min(30_000, 100 * 2 ** Math.min(l.failures - 1, 9));
+    l.retry = setTimeout(() => {
+      l.retry = undefined;
+      void this.kick('retry', l.set.name);
+    }, ms);
+    l.retry.unref();
+  }
+
   // The set's program counts, health and track file (1 = not healthy).
   private async observe(l: SetLoop): Promise<void> {
     const s = l.set;
-    const every = new Set(setGroups(l.scan?.entries ?? [], { loadable: false }).map((g) => g.name));
-    const mine = (this.table.peek() ?? []).filter((p) => every.has(p.group));
+    const mine = this.processesOf(s.name) ?? [];
     s.programs = {
       total: mine.length,
       running: mine.filter((p) => p.statename === 'RUNNING').length,
       fatal: mine.filter((p) => p.statename === 'FATAL').length,
     };
     const h = this.healthOf(l);
+    const both = s.held && s.acted === 'MASTER' && s.effective !== 'MASTER';
+    if (both && !s.bothMayRun)
+      this.d.log.error(
+        { set: s.name },
+        `set ${s.name} HELD as MASTER while keepalived says ${s.effective}: both hosts may run it (supha release --set ${s.name})`,
+      );
+    s.bothMayRun = both;
     s.health = h;
     const value: 0 | 1 = h.healthy ? 0 : 1;
     const path = trackFilePath(this.d.stateDir, s.name);

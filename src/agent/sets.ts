@@ -28,6 +28,12 @@ export interface SetState {
   problems: RegistryProblem[];
   // Why the set's last pass failed.
   lastError: string | undefined;
+  // Whether the last pass reached `acted` (false: a demotion failed half-way, retried).
+  converged: boolean;
+  // Why a MASTER starts none of the set's blue/green nodes (their target is unknown).
+  blocked: string | undefined;
+  // Held as MASTER while keepalived says otherwise: the peer may run the set too.
+  bothMayRun: boolean;
 }
 
 export function setsFromConfig(cfg: Config): Map<string, SetState> {
@@ -51,6 +57,9 @@ export function setsFromConfig(cfg: Config): Map<string, SetState> {
       health: { healthy: false, why: 'not checked yet' },
       problems: [],
       lastError: undefined,
+      converged: false,
+      blocked: undefined,
+      bothMayRun: false,
     });
   }
   return out;

@@ -1,50 +1,6 @@
 import type { Config } from '../config/index.js';
 import { errorMessage } from '../errors.js';
-import { setGroups } from '../ha/index.js';
-import { scanRegistry } from '../registry/index.js';
-import { type ProgramJson, programJson, type SupervisorClient } from '../supervisor/index.js';
-import type { SetState } from './sets.js';
-import type { BlueGreenView, StatusInput } from './status-view.js';
-
-// Every program of each set, read from supervisord for a status request (not through the loop:
-// read only), at most once a second however often it is asked, never waiting past `timeoutMs`
-// (under `supha status`'s 2 s wait for the agent, so a hung supervisord does not hide the agent).
-export class ProgramsSource {
-  private last: { at: number; value: Promise<StatusInput['programs']> } | undefined;
-
-  constructor(
-    private readonly client: SupervisorClient,
-    private readonly sets: Map<string, SetState>,
-    private readonly timeoutMs = 1_000,
-  ) {}
-
-  get(): Promise<StatusInput['programs']> {
-    if (this.last && Date.now() - this.last.at < 1_000) return this.last.value;
-    const value = this.read();
-    this.last = { at: Date.now(), value };
-    return value;
-  }
-
-  private async read(): Promise<StatusInput['programs']> {
-    const bySet: Record<string, ProgramJson[]> = {};
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`supervisord did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      const infos = await Promise.race([this.client.getAllProcessInfo(), deadline]);
-      for (const s of this.sets.values()) {
-        const groups = new Set(setGroups((await scanRegistry([s.registry])).entries).map((g) => g.name));
-        bySet[s.name] = infos.filter((p) => groups.has(p.group)).map(programJson);
-      }
-      return { bySet };
-    } catch (err) {
-      return { bySet, error: errorMessage(err) };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
+import type { BlueGreenView } from './status-view.js';
 
 // The blue/green groups (their current roles) and each node's last health check.
 export async function blueGreenView(cfg: Config): Promise<BlueGreenView | undefined> {

@@ -11,7 +11,16 @@ export interface StatusInput {
   sets: Iterable<SetState>;
   // What the set's last registry update did (the reconcile loop's).
   lastApply: (set: string) => unknown;
-  reconcile: { passes: number; lastPassMs: number; lastError: string | undefined; eventsIn: number; processReads: number; listener: boolean };
+  reconcile: {
+    passes: number;
+    lastPassMs: number;
+    lastError: string | undefined;
+    eventsIn: number;
+    processReads: number;
+    // Registry scans by this process since it started (the loop's; a request makes none).
+    registryScans: number;
+    listener: boolean;
+  };
   transitions: readonly Transition[];
   processEvents: readonly ProcessEvent[];
   // Each module's status() by name (sync: replication per peer; bluegreen: the health loop).
@@ -39,6 +48,8 @@ export interface PeerView {
   failures: number;
   lastError: string | null;
   splitBrain: boolean;
+  refused: boolean;
+  additive: boolean;
 }
 
 export type SetView = SetState & {
@@ -71,6 +82,8 @@ interface SyncPeer {
   failures: number;
   lastError: { message: string } | null;
   splitBrain: unknown;
+  refused?: unknown;
+  mode?: { mode?: string } | null;
 }
 
 function peersOf(sync: unknown, set: string): PeerView[] {
@@ -83,6 +96,8 @@ function peersOf(sync: unknown, set: string): PeerView[] {
     failures: p.failures,
     lastError: p.lastError?.message ?? null,
     splitBrain: p.splitBrain !== null && p.splitBrain !== undefined,
+    refused: p.refused !== null && p.refused !== undefined,
+    additive: p.mode?.mode === 'additive',
   }));
 }
 

@@ -1,5 +1,6 @@
 import type { HoldStore } from '../ha/index.js';
 import type { NotifyEvent } from '../keepalived/index.js';
+import type { MetricsRecorder } from '../metrics/index.js';
 import type { Logger } from '../util/log.js';
 import type { AgentModule, Role } from './module.js';
 import type { ProcessEvent } from './protocol.js';
@@ -17,6 +18,7 @@ export interface AgentView {
   readonly modules: AgentModule[];
   readonly log: Logger;
   readonly eventsIn: number;
+  readonly metrics: MetricsRecorder;
   roleOf(set: string): Role;
   notify(ev: NotifyEvent, source: string): boolean;
   processEvents(events: readonly ProcessEvent[], start: boolean): void;

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
-import { UserError } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { acquireLock, holderOf, LockHeld, type PidLock } from '../util/pidlock.js';
 
@@ -58,9 +58,16 @@ export interface Journal {
   'healthy-at'?: number;
 }
 
+// The journal, undefined when there is none. One that cannot be read (a folder, no permission,
+// EIO) is not "none": a switch may be half-done.
 export async function readJournal(cfg: Config): Promise<Journal | undefined> {
-  const text = await readFile(journalPath(cfg), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(journalPath(cfg), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`${journalPath(cfg)}: unreadable switch journal (${errorMessage(err)}); check node-group-status.json and the upstream, then remove it`);
+  }
   try {
     return JSON.parse(text) as Journal;
   } catch {

@@ -77,6 +77,11 @@ export interface RegistryScan {
   problems: RegistryProblem[];
 }
 
+let scans = 0;
+
+// How many scans this process has made (status and /metrics show it: a request must make none).
+export const registryScans = (): number => scans;
+
 // Parsed files by path, kept while the file's inode, size and mtime stay the same: a scan of an
 // unchanged registry stats its files and parses none.
 const parsed = new Map<string, { key: string; entries: RegistryEntry[] }>();
@@ -131,6 +136,7 @@ const why = (err: unknown) => {
 // not exist is empty; a file that cannot be read (a folder named x.conf, no permission, removed
 // mid-scan) is left out and named in problems, so one bad entry never hides the others.
 export async function scanRegistry(dirs: readonly string[]): Promise<RegistryScan> {
+  scans++;
   const entries: RegistryEntry[] = [];
   const problems: RegistryProblem[] = [];
   for (const dir of dirs) {

@@ -79,26 +79,6 @@ export class SyncModule implements AgentModule {
     return { sets: Object.fromEntries([...this.sets].map(([name, s]) => [name, s.status()])) };
   }
 
-  // Alarms as gauges: a push refused (peer newer or diverged, empty registry here), split brain,
-  // pushes limited to adding (no confirmed BACKUP).
-  metrics(): string[] {
-    const out = [
-      '# HELP supha_sync_peer_refused Pushes of the set to the peer refused so as not to lose confs (supha sync diff).',
-      '# TYPE supha_sync_peer_refused gauge',
-    ];
-    const rows = [...this.sets].flatMap(([set, s]) => s.status().peers.map((p) => ({ set, p })));
-    const label = (set: string, peer: string) => `{set="${set.replace(/["\\\n]/g, '_')}",peer="${peer.replace(/["\\\n]/g, '_')}"}`;
-    for (const { set, p } of rows) out.push(`supha_sync_peer_refused${label(set, p.peer)} ${p.refused ? 1 : 0}`);
-    out.push('# HELP supha_sync_peer_split_brain The peer also claims MASTER of the set.', '# TYPE supha_sync_peer_split_brain gauge');
-    for (const { set, p } of rows) out.push(`supha_sync_peer_split_brain${label(set, p.peer)} ${p.splitBrain ? 1 : 0}`);
-    out.push('# HELP supha_sync_peer_additive The last push to the peer only added (no confirmed BACKUP).', '# TYPE supha_sync_peer_additive gauge');
-    for (const { set, p } of rows) out.push(`supha_sync_peer_additive${label(set, p.peer)} ${p.mode?.mode === 'additive' ? 1 : 0}`);
-    out.push('# HELP supha_sync_quarantined Confs moved aside at a promotion (in no verified generation) until restored or adopted.');
-    out.push('# TYPE supha_sync_quarantined gauge');
-    for (const [set, s] of this.sets) out.push(`supha_sync_quarantined{set="${set.replace(/["\\\n]/g, '_')}"} ${s.status().quarantined.length}`);
-    return out;
-  }
-
   // supha sync pause [--set S]: pushes wait; the watcher keeps running.
   async pauseSync(set?: string): Promise<SyncStatus> {
     await this.store().pause(this.checkSet(set));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BACKEND } from '../helpers/bluegreen.js';
@@ -68,6 +68,13 @@ describe('blue/green on an HA pair (nodes are programs of the set)', { timeout: 
   });
   const n1 = () => pair.nodes[0]!;
   const n2 = () => pair.nodes[1]!;
+  // The agent's /metrics, asked from inside the host's namespace.
+  const metricsOn = async (h: HaNode) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('ip', ['netns', 'exec', h.host.ns, 'curl', '-sf', 'http://127.0.0.1:7373/metrics'], { timeout: 10_000 }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    );
   // Waits for `n` reconcile passes more on a host.
   const passes = async (h: HaNode, n: number) => {
     const from = (await h.agent!.status()).reconcile.passes;
@@ -93,6 +100,15 @@ describe('blue/green on an HA pair (nodes are programs of the set)', { timeout: 
     const r = await suphaOn(n2(), ['switch']);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /^supha: switch refused: this host is not MASTER of service set app, [^\n]*the agent says BACKUP[^\n]*\n$/);
+    // Issue 11's leftovers: the upstream and the nodes' starts are the MASTER's too.
+    for (const [args, what] of [
+      [['upstream', 'render'], 'upstream render'],
+      [['nodes', 'start'], 'nodes start'],
+    ] as const) {
+      const x = await suphaOn(n2(), [...args]);
+      assert.equal(x.code, 1, x.stdout);
+      assert.match(x.stderr, new RegExp(`^supha: ${what} refused: this host is not MASTER of service set app, [^\\n]*\\n$`));
+    }
     assert.deepEqual(await n2().running(), []);
   });
 
@@ -106,5 +122,40 @@ describe('blue/green on an HA pair (nodes are programs of the set)', { timeout: 
     const seed = JSON.parse(await readFile(join(n1().dir, 'runtime', 'node-group-status.json'), 'utf8'));
     assert.deepEqual(seed, { standby: { 'group-name': 'group1', nodes: ['g1'] }, primary: { 'group-name': 'group2', nodes: ['g2'] } });
     assert.deepEqual(await n2().running(), []);
+    // The switch process told the agent: its outcome is in the agent's /metrics.
+    const m = await metricsOn(n1());
+    assert.match(m, /^supha_switches_total\{outcome="ok"\} 1$/m);
+    assert.match(m, /^supha_switch_duration_seconds_count\{outcome="ok"\} 1$/m);
+  });
+
+  test('roles or journal that cannot be read: the MASTER starts neither colour anew, says so, is not healthy', async () => {
+    const rolesFile = join(n1().sv.registryDir, 'supha-node-group-status.conf');
+    const journal = join(n1().dir, 'state', 'switch-journal.json');
+    const good = await readFile(rolesFile, 'utf8');
+    const blocked = async (re: RegExp) => {
+      await waitFor('the set blocked', async () => re.test((await n1().agent!.status()).sets.app.blocked ?? ''), 20_000);
+      await passes(n1(), 3);
+      assert.deepEqual(await n1().running(), ['g2'], 'group1 was not started beside group2');
+      const c = await suphaOn(n1(), ['check', 'app']);
+      assert.equal(c.code, 1, c.stdout);
+      assert.match(c.stdout, /blue\/green target unknown, no node started/);
+      assert.match(await metricsOn(n1()), /^supha_set_bluegreen_blocked\{set="app"\} 1$/m);
+    };
+    const clear = () => waitFor('healthy again', async () => (await suphaOn(n1(), ['check', 'app'])).code === 0, 20_000);
+    await writeFile(rolesFile, '; Written by supha switch\n; {"primary": \n');
+    try {
+      await blocked(/invalid JSON/);
+    } finally {
+      await writeFile(rolesFile, good);
+    }
+    await clear();
+    await writeFile(journal, '{"from": "group1", "to"');
+    try {
+      await blocked(/unreadable switch journal/);
+    } finally {
+      await rm(journal, { force: true });
+    }
+    await clear();
+    assert.deepEqual(await n1().running(), ['g2']);
   });
 });

@@ -10,6 +10,7 @@ const master = (states: ProcessStateName[]): HealthInput => ({
   held: false,
   keepalivedAlive: true,
   groups: states.map((_, i) => `p${i}`),
+  members: states.map((_, i) => `p${i}`),
   infos: states.map((statename, i) => ({ group: `p${i}`, name: `p${i}`, statename })),
   passError: undefined,
 });

@@ -38,7 +38,7 @@ export function renderFragment(v: StatusView, now = Date.now()): string {
       sets.map((s) => [
         esc(s.name),
         esc(s.instance),
-        `<span class="role role-${esc(s.role)}">${esc(s.role)}</span>${s.held ? ` <b class="bad">held</b> (would be ${esc(s.effective)})` : ''}`,
+        `<span class="role role-${esc(s.role)}">${esc(s.role)}</span>${s.held ? ` <b class="bad">held</b> (would be ${esc(s.effective)})` : ''}${s.bothMayRun ? ' <b class="bad">both hosts may run it</b>' : ''}${s.converged === false && s.lastError ? ' <b class="bad">not converged</b>' : ''}`,
         esc(s.desired),
         s.vip === undefined ? '-' : `${esc(s.vip)} ${s.vipHere ? '<b>here</b>' : 'not here'}`,
         `${s.programs.running}/${s.programs.total} running${s.programs.fatal ? ` <b class="bad">${s.programs.fatal} FATAL</b>` : ''}`,

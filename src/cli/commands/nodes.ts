@@ -5,6 +5,7 @@ import { EXIT } from '../../errors.js';
 import { checkRound, formatRound } from '../../health/index.js';
 import { createLogger } from '../../util/log.js';
 import type { Io } from '../io.js';
+import { checkMaster } from './master.js';
 
 type Args = { config?: string | undefined; action: string; json?: boolean | undefined };
 
@@ -19,6 +20,13 @@ export async function nodesCommand(args: Args, io: Io): Promise<number> {
     if (args.json) io.out(JSON.stringify(Object.fromEntries(entries.map((e) => [e.ref.name, e.health])), null, 4));
     else for (const line of formatRound(entries, roleOf)) io.out(line);
     return EXIT.OK;
+  }
+  // Starting nodes of a set's groups is the set MASTER's (a BACKUP's loop would stop them again).
+  if (args.action === 'start') {
+    await checkMaster(cfg, 'nodes start').catch((err: unknown) => {
+      log.error({ err }, 'nodes start refused');
+      throw err;
+    });
   }
   // Starting and stopping groups waits for a running switch to be over (refused meanwhile).
   const lock = await takeLock(cfg, `nodes ${args.action}`).catch((err: unknown) => {

@@ -43,7 +43,8 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
     for (const s of sets) {
       const vip = s.vip === undefined ? '-' : `${s.vip} ${s.vipHere ? 'here' : 'not here'}`;
       const progs = `${s.programs.running}/${s.programs.total} running${s.programs.fatal ? `, ${s.programs.fatal} FATAL` : ''}`;
-      rows.push([s.name, s.instance, s.held ? `${s.role} (held)` : s.role, s.desired, vip, progs, s.why]);
+      const role = `${s.role}${s.held ? ' (held)' : ''}${s.converged === false && s.lastError ? ' (not converged)' : ''}`;
+      rows.push([s.name, s.instance, role, s.desired, vip, progs, s.why]);
     }
     out.push('', ...table(rows, paint));
     // Older agents send neither health nor problems.

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
-import { askAgent, controlSocketPath } from '../../agent/index.js';
 import { Alerter } from '../../alert/index.js';
-import { bluegreenSet, requireMaster } from '../../bluegreen/ha.js';
 import { recoverSwitch, runSwitch, SwitchFailed, takeLock } from '../../bluegreen/index.js';
 import type { Config } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
 import { EXIT } from '../../errors.js';
 import { createLogger, type Logger } from '../../util/log.js';
 import type { Io } from '../io.js';
+import { checkMaster, tellAgent } from './master.js';
 
 type Args = {
   config?: string | undefined;
@@ -17,15 +16,6 @@ type Args = {
   'keep-old'?: boolean | undefined;
   recover?: boolean | undefined;
 };
-
-// With nginx.service-set: refused (one line) unless the agent here acts as MASTER of the set.
-async function checkMaster(cfg: Config, what: string): Promise<void> {
-  const set = bluegreenSet(cfg);
-  if (!set) return;
-  const res = await askAgent(controlSocketPath(cfg), { op: 'status' }, 3_000).catch(() => undefined);
-  const role = res?.ok ? (res.status as { sets?: Record<string, { role?: string }> }).sets?.[set.name]?.role : undefined;
-  requireMaster(cfg, what, role ?? `nothing (no agent answers on ${controlSocketPath(cfg)})`);
-}
 
 // supha switch / supha rollback: steps and times on stdout, log records in <state-dir>/bluegreen.log.
 export async function switchCommand(args: Args, io: Io, rollback = false): Promise<number> {
@@ -48,9 +38,10 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
   const onSignal = (sig: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${sig}`));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const t0 = performance.now();
   try {
     const version = typeof args.upgrade === 'string' && args.upgrade !== '' ? args.upgrade : undefined;
-    await runSwitch(cfg, {
+    const report = await runSwitch(cfg, {
       log,
       say: io.out,
       upgrade: args.upgrade !== undefined && args.upgrade !== false,
@@ -60,10 +51,15 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
       rollback,
       signal: stop.signal,
     });
+    if (report && !report.already) await tellAgent(cfg, { op: 'switched', outcome: 'ok', ms: report.ms });
   } catch (err) {
     // Refusals too (lock held, nothing to roll back): every one leaves a log line with its reason.
     log.error({ err }, `${rollback ? 'rollback' : 'switch'} did not happen or failed`);
-    if (err instanceof SwitchFailed) await switchAlert(cfg, log, err);
+    if (err instanceof SwitchFailed) {
+      const outcome = /ROLLBACK FAILED/.test(err.undo) ? 'failed' : 'rolled-back';
+      await tellAgent(cfg, { op: 'switched', outcome, ms: Math.round(performance.now() - t0) });
+      await switchAlert(cfg, log, err);
+    }
     throw err;
   } finally {
     process.off('SIGINT', onSignal);

@@ -5,6 +5,7 @@ import { EXIT } from '../../errors.js';
 import { nginxTarget } from '../../nginx/index.js';
 import { createLogger } from '../../util/log.js';
 import type { Io } from '../io.js';
+import { checkMaster } from './master.js';
 
 type Args = { config?: string | undefined; force?: boolean | undefined; print?: boolean | undefined };
 
@@ -12,6 +13,10 @@ type Args = { config?: string | undefined; force?: boolean | undefined; print?: 
 export async function upstreamCommand(args: Args, io: Io): Promise<number> {
   const cfg = await loadConfig(args.config, io.env);
   const log = createLogger({ destination: join(cfg['state-dir'], 'bluegreen.log') }).child({ module: 'upstream' });
+  await checkMaster(cfg, 'upstream render').catch((err: unknown) => {
+    log.error({ err }, 'upstream render refused');
+    throw err;
+  });
   const lock = await takeLock(cfg, 'upstream render').catch((err: unknown) => {
     log.error({ err }, 'upstream render refused');
     throw err;
