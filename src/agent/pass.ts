@@ -1,4 +1,5 @@
 import { type ApplyResult, type ConvergeResult, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
+import { stopBudgetMs } from '../quorum/budget.js';
 import { type RegistryScan, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import type { SerialRunner } from '../sync/debounce.js';
@@ -39,6 +40,17 @@ export interface SetLoop {
   track: 0 | 1 | undefined;
 }
 
+// The quorum witness as the loop sees it (src/quorum): whether the set may run here.
+export interface QuorumGate {
+  holding(set: string): boolean;
+  // Why a MASTER of the set is refused the key (its track file says 1), or undefined.
+  blocked(set: string): string | undefined;
+  mayRun(set: string, budgetMs: number, signal: AbortSignal): Promise<{ ok: true } | { ok: false; why: string; freeze: boolean }>;
+  // The set's programs are down here: the key (if ours) is given up.
+  release(set: string): Promise<void>;
+  notWanted(set: string): void;
+}
+
 // What a pass needs of the Reconciler (declared here so this file does not import it).
 interface Loop {
   readonly table: ProcessTable;
@@ -51,6 +63,7 @@ interface Deps {
   // The peers' shared token: on a non-MASTER only replica confs a signed manifest lists load.
   replicaToken?: (() => Promise<string | undefined>) | undefined;
   exclude?: ((set: string) => Promise<Set<string>>) | undefined;
+  quorum?: QuorumGate | undefined;
   log: Logger;
   settleMs: number;
   safetyPollMs: number;
@@ -73,6 +86,18 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
   const set = l.set;
   const scan = await scanOf(d, l);
   const changing = c.role !== set.acted;
+  // With a quorum witness nothing of the set runs here without its key, whatever the role: what a
+  // killed agent or a fenced holder left running is stopped before anything else.
+  const q = d.quorum;
+  let fenced: ConvergeResult | undefined;
+  if (q && !q.holding(set.name)) {
+    fenced = await stopAll(d.client, setGroups(scan.entries, { loadable: false }), await loop.table.get());
+    assume(loop.table, fenced.stopped, 'STOPPED');
+    if (fenced.stopped.length > 0)
+      d.log.warn({ set: set.name, stopped: fenced.stopped }, `quorum: stopped ${fenced.stopped.length} programs of ${set.name} running without its key`);
+    if (fenced.failed.length > 0) throw new Error(`quorum: could not stop ${fenced.failed.map((f) => `${f.name}: ${f.error}`).join(', ')}`);
+    await q.release(set.name);
+  }
   if (c.held || c.role === 'UNKNOWN') {
     // Held or UNKNOWN: a registry change is still loaded (nothing started, nothing stopped); a held
     // MASTER loads its own confs, UNKNOWN and a held non-MASTER only what a manifest lists.
@@ -92,6 +117,12 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
     l.abort = abort;
     const u = await updateOf(loop, d, l, scan, infos, false);
     if (u?.changed) infos = await loop.table.read();
+    const gate = q ? await q.mayRun(set.name, stopBudgetMs(scan.entries).ms, abort.signal) : { ok: true as const };
+    if (!gate.ok) {
+      // Refused (or frozen): nothing starts; the track file tells keepalived (reconcile.ts).
+      if (fenced && fenced.stopped.length > 0) loop.transition(set, c.trigger, set.acted, `quorum: ${gate.why}`, c.t0, fenced, false);
+      return;
+    }
     const skip = await d.exclude?.(set.name);
     l.excluded = skip ?? new Set();
     const groups = setGroups(scan.entries).filter((g) => !loop.isQuiesced(g.name) && !skip?.has(g.name));
@@ -99,8 +130,12 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
     assume(loop.table, result.started, 'STARTING');
     if (u) u.result.started = result.started;
   } else {
+    q?.notWanted(set.name);
     result = await stopAll(d.client, setGroups(scan.entries, { loadable: false }), infos);
     assume(loop.table, result.stopped, 'STOPPED');
+    if (fenced) result.stopped.unshift(...fenced.stopped);
+    // A clean demotion gives the key up at once: the peer does not wait out the TTL.
+    if (q && result.failed.length === 0) await q.release(set.name);
     await updateOf(loop, d, l, scan, await loop.table.get(), true);
   }
   if (result.failed.length > 0) loop.table.invalidate();

@@ -14,7 +14,7 @@ import type { SupervisorClient } from '../supervisor/index.js';
 import { SerialRunner } from '../sync/debounce.js';
 import type { Logger } from '../util/log.js';
 import type { Role } from './module.js';
-import { converge, type SetLoop } from './pass.js';
+import { converge, type QuorumGate, type SetLoop } from './pass.js';
 import type { SetState, Transition } from './sets.js';
 import { ProcessTable } from './table.js';
 
@@ -37,6 +37,8 @@ export interface ReconcileDeps {
   // Groups of a MASTER's set the loop must not start now (blue/green: the standby group's nodes
   // run only while a switch holds its lock).
   exclude?: (set: string) => Promise<Set<string>>;
+  // ha.quorum: the witness that says whether a set may run here (src/quorum).
+  quorum?: QuorumGate;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
 }
@@ -127,6 +129,13 @@ export class Reconciler {
     void this.kick(trigger, set);
   }
 
+  // The quorum witness took the set's key away (fencing) or saw it free: a start in progress
+  // gives way, and a pass stops (or starts) at once.
+  quorumChanged(set: string, trigger: string): void {
+    this.loops.get(set)?.abort?.abort();
+    void this.kick(trigger, set);
+  }
+
   // The set's registry changed (a local edit or a replica push): its next pass reads it and
   // updates supervisord; resolves with what that update did.
   async registryChanged(set: string): Promise<ApplyResult> {
@@ -168,6 +177,8 @@ export class Reconciler {
   private healthOf(l: SetLoop): Health {
     const s = l.set;
     const infos = this.table.peek();
+    const refused = this.d.quorum?.blocked(s.name);
+    if (refused !== undefined) return { healthy: false, why: `MASTER, waiting for quorum: ${refused}` };
     return healthOf({
       desired: s.desired,
       effective: s.effective,
@@ -227,7 +238,7 @@ export class Reconciler {
     };
     const h = this.healthOf(l);
     s.health = h;
-    const value: 0 | 1 = h.healthy ? 0 : 1;
+    const value: 0 | 1 = h.healthy || h.converging ? 0 : 1;
     const path = trackFilePath(this.d.stateDir, s.name);
     try {
       if (await writeTrackFile(path, value, l.track)) this.d.log.info({ set: s.name, track: path, value }, `track file ${value}: ${h.why}`);

@@ -78,6 +78,16 @@ function resolvePaths(cfg: RawConfig, configPath: string): Config {
       peers,
       agent: { ...cfg.ha.agent, ...maybe('token-file', cfg.ha.agent['token-file']), ...maybe('control-socket', cfg.ha.agent['control-socket']) },
     };
+    const q = cfg.ha.quorum;
+    if (q) {
+      const tls = q.tls && { ...maybe('ca-file', q.tls['ca-file']), ...maybe('cert-file', q.tls['cert-file']), ...maybe('key-file', q.tls['key-file']) };
+      out.ha.quorum = {
+        ...q,
+        prefix: q.prefix ?? `/supha/${cfg['project-name']}`,
+        ...(tls ? { tls } : {}),
+        ...(q.auth ? { auth: { ...q.auth, 'password-file': at(q.auth['password-file']) } } : {}),
+      };
+    }
   }
   return out;
 }
