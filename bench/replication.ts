@@ -1,10 +1,15 @@
 // Replication latency: a conf written into the MASTER's registry → the same file, same content,
 // present in the peer's replica. Two namespace hosts, each with a real supervisord, rsync daemon,
 // keepalived and `supha agent` (test/helpers/sync-pair.ts), default debounce; the writer and the
-// watcher are this process. Run: node dist/bench/replication.js [changes=60] [burst=200]
+// watcher are this process. The baseline, in the same run: a bare `rsync -a --delete` of the same
+// tree to the same peer's rsync daemon (another folder of its module) after each change, and of
+// the whole tree after the burst; the ratios say what supha adds to rsync itself.
+// Run: node dist/bench/replication.js [changes=60] [burst=200]
+import { execFile } from 'node:child_process';
 import { watch } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { programConf } from '../test/helpers/supervisord.js';
 import { startSyncPair } from '../test/helpers/sync-pair.js';
 import { waitFor } from '../test/helpers/tmp.js';
@@ -17,6 +22,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 };
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+const pexec = promisify(execFile);
 const conf = (name: string, rev: number) => programConf(name, { command: '/bin/sleep 100000', extra: { environment: `REV="${rev}"` } });
 
 // Notes when each expected file shows up in `dir` with the expected text (fs.watch, plus a slow
@@ -68,8 +74,22 @@ async function main(): Promise<void> {
     await n2.setRole('BACKUP');
     await waitFor('node1 MASTER and in sync', async () => (await n1.syncStatus()).peers[0]?.state === 'in-sync', 30_000);
 
-    // One change at a time: half new confs, half rewrites of the one before.
+    // The bare rsync: n1's registry into <peer module>/<folder>/, from n1's namespace; wall ms.
+    const bare = async (folder: string) => {
+      const t = performance.now();
+      await pexec(
+        'ip',
+        ['netns', 'exec', n1.host.ns, 'rsync', '-a', '--delete', `--password-file=${n2.rsyncd.passwordFile}`, `${n1.registry}/`, `${n2.rsyncd.url}/${folder}/`],
+        { timeout: 60_000 },
+      );
+      return performance.now() - t;
+    };
+    await bare('bare-baseline');
+
+    // One change at a time: half new confs, half rewrites of the one before; after each, the
+    // bare rsync of the same tree (so it carries the same change).
     const one: number[] = [];
+    const bareOne: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
       const file = `seq${i - (i % 2)}.conf`;
       const text = conf(file.replace('.conf', ''), i);
@@ -77,6 +97,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await writeFile(join(n1.registry, file), text);
       one.push((await arrived) - t0);
+      bareOne.push(await bare('bare-baseline'));
       if (process.env.BENCH_DEBUG) console.error(i, one.at(-1));
     }
 
@@ -96,12 +117,19 @@ async function main(): Promise<void> {
     const lat = got.map((g) => g.at - g.wrote);
     const allMs = Math.max(...got.map((g) => g.at)) - t0;
     const p = (await n1.syncStatus()).peers[0];
+    const bareBurst = await bare('bare-burst');
 
     console.log('replication latency, two namespace hosts (real agents, rsync daemon), debounce 10 ms (the default)');
     console.log('  (a conf written into the MASTER registry -> the same content in the peer replica)');
     console.log(`  single changes (n=${one.length}): p50 ${fmt(pct(one, 50))}  p99 ${fmt(pct(one, 99))}  max ${fmt(Math.max(...one))}`);
     console.log(
       `  burst of ${BURST} (written in ${fmt(writeMs)}): all present ${fmt(allMs)} after the first write; per conf p50 ${fmt(pct(lat, 50))}  p99 ${fmt(pct(lat, 99))}`,
+    );
+    console.log(
+      `  baseline, bare rsync -a --delete of the same tree to the same daemon (n=${bareOne.length}): p50 ${fmt(pct(bareOne, 50))}  p99 ${fmt(pct(bareOne, 99))}; ratio supha/rsync p50 ${(pct(one, 50) / pct(bareOne, 50)).toFixed(2)}, p99 ${(pct(one, 99) / pct(bareOne, 99)).toFixed(2)}`,
+    );
+    console.log(
+      `  baseline, bare rsync of the whole tree after the burst into an empty folder: ${fmt(bareBurst)}; ratio supha burst all-present/rsync ${(allMs / bareBurst).toFixed(2)}`,
     );
     console.log(`  goal p99 < 300 ms: single changes ${pct(one, 99) < 300 ? 'met' : 'MISSED'}; burst ${pct(lat, 99) < 300 ? 'met' : 'MISSED'}`);
     console.log(`  last push (rsync run) took ${p?.lastPush?.durationMs ?? '?'} ms`);

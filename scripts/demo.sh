@@ -1,64 +1,48 @@
 #!/usr/bin/env bash
-# Shows supha working on this machine with nothing else to set up: a real supervisord in a temp
-# dir, supha driving it. Each part of supha adds a section in scripts/demo.d/.
+# The whole story on two hosts (network namespaces on this machine), built from the shipped
+# mutual-standby examples: conf/node-a.json and node-b.json, keepalived/node-a.conf and
+# node-b.conf, supervisor/supervisord.conf.example and supha-listener.conf,
+# conf/rsyncd.conf.example, their paths moved under a temp folder per host. Each host runs
+# supervisord, keepalived, rsync --daemon and supha agent; node-a also Nginx with the seed's
+# blue/green layout. Steps: the sets run on their preferred hosts; `supzcli stop` on A reaches B;
+# A is cut off and B takes over; A comes back; a blue/green switch under load; a broken release
+# rolled back by itself; the status page's screenshot. Ends with a summary table.
+# Usage: scripts/demo.sh [--no-screenshot] [--screenshot PATH]   (as root, on Debian 12)
+# Leaves nothing behind, also when interrupted (Ctrl-C, SIGTERM): the namespaces, every process
+# in them and the temp folder go; only the screenshot stays (default /tmp/supha-demo-status.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (network namespaces)" >&2; exit 2; }
 ./scripts/setup.sh >/dev/null
-ROOT=$(pwd)
 DEMO=$(mktemp -d /tmp/supha-demo.XXXXXX)
-export ROOT DEMO
-pids=()
+PREFIX="sd$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+child=""
 cleanup() {
-  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  # Wait for them (supervisord stops its children first), at most 15 s.
-  for pid in "${pids[@]:-}"; do
-    for _ in $(seq 150); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+    kill -TERM "$child" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$child" 2>/dev/null || true
+  fi
+  # A demo killed hard leaves its namespaces: end what runs in them (all started here), delete them.
+  for ns in $(ip netns list | awk -v p="$PREFIX-" 'index($1, p) == 1 {print $1}'); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
   done
   rm -rf "$DEMO"
+  left=$(ip netns list | awk -v p="$PREFIX-" 'index($1, p) == 1 {print $1}')
+  if [ -n "$left" ] || [ -e "$DEMO" ]; then
+    echo "demo: left behind: ${left} ${DEMO}" >&2
+    rc=1
+  else
+    echo "left behind: nothing (namespaces $PREFIX-*, their processes and $DEMO are gone)"
+  fi
+  exit "$rc"
 }
 trap cleanup EXIT
-supha() { node "$ROOT/dist/src/cli/supha.js" "$@"; }
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-export -f supha say
-
-# A supervisord of our own, with a registry (conf.d) of two demo programs.
-. "$ROOT/scripts/lib/supervisord.sh"
-mkdir -p "$DEMO/state"
-write_supervisord_conf "$DEMO"
-for name in billing mailer; do
-  printf '[program:%s]\ncommand=/bin/sleep 100000\nautostart=false\nstartsecs=0\n' "$name" > "$DEMO/conf.d/$name.conf"
-done
-supervisord -n -c "$DEMO/supervisord.conf" >"$DEMO/supervisord.out" 2>&1 & pids+=($!)
-SUPERVISORD_PID=${pids[-1]}
-export SUPERVISORD_PID
-for _ in $(seq 50); do [ -S "$DEMO/supervisor.sock" ] && break; sleep 0.1; done
-
-cat > "$DEMO/config.json" <<JSON
-{
-  "project-name": "demo",
-  "state-dir": "$DEMO/state",
-  "runtime-dir": "$DEMO/runtime",
-  "supervisor": { "server-url": "unix://$DEMO/supervisor.sock", "registry-dirs": ["$DEMO/conf.d"] }
-}
-JSON
-export SUPHA_CONFIG="$DEMO/config.json"
-
-say "supha config check"
-supha config check
-
-say "a broken config is refused with every problem named (exit 2)"
-echo '{"project-name":"demo","supervisor":{"timeout-ms":"10","regstry-dirs":[]},"nginx":{"upstream-conf-path":3}}' > "$DEMO/broken.json"
-supha config check --config "$DEMO/broken.json" || echo "(exit $?)"
-
-say "supha status (the supervisorctl layout), then --json"
-supervisorctl -c "$DEMO/supervisord.conf" start billing >/dev/null
-supha status
-supha status --json
-
-for part in "$ROOT"/scripts/demo.d/*.sh; do
-  [ -e "$part" ] || continue
-  # shellcheck source=/dev/null
-  source "$part"
-done
-
-say "done"
+trap 'exit 130' INT TERM
+# TMPDIR: every temp folder the demo's helpers (and Chromium) make is inside $DEMO.
+TMPDIR="$DEMO" node dist/test/demo/main.js --dir "$DEMO" --prefix "$PREFIX" "$@" &
+child=$!
+wait "$child"

@@ -10,6 +10,7 @@ import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
 import { Metrics } from '../metrics/index.js';
 import { createWitness, quorumModule, type Witness } from '../quorum/index.js';
 import type { SupervisorClient } from '../supervisor/index.js';
+import { carryForSet } from '../sync/carry.js';
 import { readToken } from '../sync/token.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
@@ -91,6 +92,8 @@ export class Agent implements AgentView {
       onPass: (ms, ok) => this.metrics.reconcilePass(ms, ok),
       safetyPollMs: Math.max(60_000, ha.agent['reconcile-interval-ms'] * 6),
       replicaToken: () => readToken(tokenFilePath(cfg)),
+      // A promoted node carries only what a verified generation lists (docs/replication.md).
+      beforeMasterLoad: (set) => carryForSet(cfg, set, log.child({ module: 'sync' }), this.alerter.send),
       // NOTE: a blue/green state file that cannot be read excludes nothing (the set runs whole)
       // rather than failing the pass for every set.
       exclude: async (set) => {

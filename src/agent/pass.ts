@@ -62,6 +62,9 @@ interface Deps {
   client: SupervisorClient;
   // The peers' shared token: on a non-MASTER only replica confs a signed manifest lists load.
   replicaToken?: (() => Promise<string | undefined>) | undefined;
+  // Before a set's registry loads as MASTER after a replica load (or at start): moves aside what
+  // no verified generation lists (src/sync/carry.ts); true when it changed the registry.
+  beforeMasterLoad?: ((set: string) => Promise<boolean>) | undefined;
   exclude?: ((set: string) => Promise<Set<string>>) | undefined;
   quorum?: QuorumGate | undefined;
   log: Logger;
@@ -84,6 +87,7 @@ const NONE: ConvergeResult = { started: [], stopped: [], failed: [] };
 // (quiesced groups excepted). Held or UNKNOWN, nothing is started or stopped.
 export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Promise<void> {
   const set = l.set;
+  if (c.role === 'MASTER' && l.replica !== false && (await d.beforeMasterLoad?.(set.name))) l.rescan = true;
   const scan = await scanOf(d, l);
   const changing = c.role !== set.acted;
   // With a quorum witness nothing of the set runs here without its key, whatever the role: what a

@@ -34,6 +34,7 @@ export interface ReconcileDeps {
   safetyPollMs: number;
   // The peers' shared token (ha.agent.token-file), read when a replica is loaded.
   replicaToken?: () => Promise<string | undefined>;
+  beforeMasterLoad?: (set: string) => Promise<boolean>;
   // Groups of a MASTER's set the loop must not start now (blue/green: the standby group's nodes
   // run only while a switch holds its lock).
   exclude?: (set: string) => Promise<Set<string>>;

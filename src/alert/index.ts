@@ -2,7 +2,15 @@ import { errorMessage } from '../errors.js';
 import { run } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
 
-export type AlertKind = 'transition' | 'split-brain' | 'push-refused' | 'conf-refused' | 'switch-failed' | 'switch-rolled-back' | 'program-fatal';
+export type AlertKind =
+  | 'transition'
+  | 'split-brain'
+  | 'push-refused'
+  | 'conf-refused'
+  | 'conf-quarantined'
+  | 'switch-failed'
+  | 'switch-rolled-back'
+  | 'program-fatal';
 
 // One event for the alert command: kind, a one-line summary, and the details of that kind.
 export interface AlertEvent {

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { type NodeRef, nginxOf } from '../health/round.js';
 import { childPids, findMaster, nginxTarget } from '../nginx/index.js';
+import { procArgv } from '../util/proc.js';
 import type { Journal } from './lock.js';
 
 export interface Workers {
@@ -10,22 +11,30 @@ export interface Workers {
   pids: number[];
 }
 
-// Nginx's master and its children now (the master a reload's verification finds); `only`
-// keeps those whose title has it ("worker process": no cache manager).
-export async function nginxWorkers(cfg: Config, only?: string): Promise<Workers | undefined> {
+// The master a reload's verification finds (nginx -T's pid, the seed's logs/nginx.pid, ...).
+async function masterOf(cfg: Config): Promise<number | undefined> {
   const t = nginxTarget(cfg);
-  // The master the reload's verification finds (nginx -T's pid, the seed's logs/nginx.pid, ...).
-  const master = await findMaster(t.testCmd, t.home, t.pidFile).then(
+  return findMaster(t.testCmd, t.home, t.pidFile).then(
     (m) => m.pid,
     () => undefined,
   );
-  if (master === undefined) return undefined;
+}
+
+// The master's children now; `only` keeps those whose title has it ("worker process": no cache
+// manager).
+async function workersOf(master: number, only?: string): Promise<Workers> {
   let pids = [...(await childPids(master))];
   if (only !== undefined) {
-    const titles = await Promise.all(pids.map((p) => readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')));
-    pids = pids.filter((_, i) => titles[i]?.includes(only));
+    const titles = await Promise.all(pids.map((p) => procArgv(p)));
+    pids = pids.filter((_, i) => titles[i]?.[0]?.includes(only));
   }
   return { master, pids };
+}
+
+// Nginx's master and its children now.
+export async function nginxWorkers(cfg: Config, only?: string): Promise<Workers | undefined> {
+  const master = await masterOf(cfg);
+  return master === undefined ? undefined : workersOf(master, only);
 }
 
 // Waits until none of `old` is a child of its master any more (old workers finish their
@@ -95,8 +104,10 @@ export async function maxFailTimeoutMs(cfg: Config): Promise<number> {
 export async function waitNginxOnGroup(cfg: Config, nodes: NodeRef[], healthyAt: number, signal?: AbortSignal): Promise<string> {
   const remotes = new Set(nodes.filter((n) => !n.node.backup).flatMap((n) => procAddr(n.node['upstream-url']) ?? []));
   const bound = healthyAt + (await maxFailTimeoutMs(cfg)) + 100;
+  // The master once per drain (finding it runs nginx -T); its workers at every poll.
+  const master = await masterOf(cfg);
   for (;;) {
-    const w = await nginxWorkers(cfg, 'worker process');
+    const w = master === undefined ? undefined : await workersOf(master, 'worker process');
     if (w && w.pids.length > 0 && remotes.size > 0) {
       const inodes = await establishedTo(remotes);
       const seen = await Promise.all(w.pids.map((p) => pidHasSocket(p, inodes)));

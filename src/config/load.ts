@@ -76,7 +76,12 @@ function resolvePaths(cfg: RawConfig, configPath: string): Config {
       keepalived: { ...cfg.ha.keepalived, 'notify-fifo': at(cfg.ha.keepalived['notify-fifo']), 'pid-file': at(cfg.ha.keepalived['pid-file']) },
       'service-sets': sets,
       peers,
-      agent: { ...cfg.ha.agent, ...maybe('token-file', cfg.ha.agent['token-file']), ...maybe('control-socket', cfg.ha.agent['control-socket']) },
+      agent: {
+        ...cfg.ha.agent,
+        ...maybe('token-file', cfg.ha.agent['token-file']),
+        ...maybe('control-socket', cfg.ha.agent['control-socket']),
+        ...maybe('log-file', cfg.ha.agent['log-file']),
+      },
     };
     const q = cfg.ha.quorum;
     if (q) {

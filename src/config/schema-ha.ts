@@ -72,6 +72,8 @@ export const haSchema = z.strictObject({
       listen: z.string().default('127.0.0.1:7373'),
       'token-file': z.string().optional(),
       'control-socket': z.string().optional(),
+      // The agent's JSON log: a file (reopened on SIGHUP, for logrotate) instead of stderr.
+      'log-file': z.string().optional(),
       'reconcile-interval-ms': z.number().int().positive().default(5_000),
       // Limits of the HTTP API (docs/agent.md): nothing a client sends may stall or crash it.
       http: z

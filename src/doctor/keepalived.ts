@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { errorMessage } from '../errors.js';
 import { checkKeepalivedConf, type KaBlock, kaChild, readKeepalivedConf } from '../keepalived/conf.js';
 import { pidFileAlive } from '../keepalived/pid.js';
+import { optionPath } from '../util/proc.js';
 import { type Check, fail, ok, warn } from './types.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
@@ -15,9 +16,7 @@ async function keepalivedConfPath(cfg: Config): Promise<string> {
   const pidFile = cfg.ha?.keepalived['pid-file'];
   const live = pidFile ? await pidFileAlive(pidFile) : { alive: false };
   if (live.alive && live.pid !== undefined) {
-    const argv = (await readFile(`/proc/${live.pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    const i = argv.findIndex((a) => a === '-f' || a === '--use-file');
-    const given = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--use-file='))?.slice('--use-file='.length);
+    const given = await optionPath(live.pid, '-f', '--use-file');
     if (given) return given;
   }
   return DEFAULT_CONF;

@@ -4,7 +4,7 @@ import { errorMessage } from '../errors.js';
 import { scanRegistry } from '../registry/index.js';
 import { includeCovers, readSupervisordConf, supervisordConfPath } from '../supervisor/conf-file.js';
 import { clientFromConfig } from '../supervisor/from-config.js';
-import { type Check, fail, ok, skip } from './types.js';
+import { type Check, fail, ok, skip, warn } from './types.js';
 
 // supervisord reachable; its own config (read by its own parser) including every registry and
 // not serving XML-RPC on a network port without a password; the sets' confs all autostart=false.
@@ -60,7 +60,17 @@ async function autostartChecks(cfg: Config): Promise<Check[]> {
   const out: Check[] = [];
   for (const [name, set] of sets) {
     try {
-      const { entries, problems } = await scanRegistry([set.registry]);
+      const { entries, problems: all } = await scanRegistry([set.registry]);
+      const ignored = all.filter((p) => p.ignored);
+      if (ignored.length > 0)
+        out.push(
+          warn(
+            `registry ${name}`,
+            ignored.map((p) => `${p.path}: ${p.message}`).join('; '),
+            'registry confs are *.conf only: rename the file, or move it out of the registry',
+          ),
+        );
+      const problems = all.filter((p) => !p.ignored);
       if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
       const bad = entries.filter((e) => e.autostart);
       if (bad.length > 0) {

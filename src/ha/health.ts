@@ -25,7 +25,9 @@ export interface Health {
 }
 
 // Healthy means the desired role is reached. A node keepalived makes MASTER (or that has the VIP)
-// is healthy only while every program of the set is RUNNING; any other role is healthy (a
+// is healthy only while every program of the set is RUNNING or STARTING (supervisord says when a
+// start failed: BACKOFF, FATAL; a new MASTER's programs are STARTING when its pass ends, and
+// counting that as sick put the instance in FAULT through the track file, again and again); any other role is healthy (a
 // non-MASTER's FATAL programs do not count). Held, the role last reached is the one that counts.
 // With no event yet and no VIP to look at (UNKNOWN), only a set that runs whole is healthy: this
 // may be the MASTER, and a MASTER running nothing must not keep the VIP.
@@ -38,7 +40,10 @@ export function healthOf(h: HealthInput): Health {
   if (wantMaster && h.effective !== 'MASTER' && !h.held) return { healthy: false, why: `keepalived says MASTER but ${h.effective} here (no VIP)` };
   const groups = new Set(h.groups);
   const mine = h.infos.filter((p) => groups.has(p.group));
-  const bad = mine.filter((p) => p.statename !== 'RUNNING').map((p) => `${p.group === p.name ? p.name : `${p.group}:${p.name}`} ${p.statename}`);
+  const starting = mine.filter((p) => p.statename === 'STARTING').length;
+  const bad = mine
+    .filter((p) => p.statename !== 'RUNNING' && p.statename !== 'STARTING')
+    .map((p) => `${p.group === p.name ? p.name : `${p.group}:${p.name}`} ${p.statename}`);
   const missing = [...groups].filter((g) => !mine.some((p) => p.group === g)).map((g) => `${g} not loaded`);
   const problems = [...bad, ...missing];
   if (problems.length > 0) {
@@ -47,5 +52,6 @@ export function healthOf(h: HealthInput): Health {
     return { healthy: false, why: `${role}, not converged: ${shown}`, ...(converging ? { converging } : {}) };
   }
   if (h.passError !== undefined) return { healthy: false, why: `${role}, last pass failed: ${h.passError}` };
+  if (starting > 0) return { healthy: true, why: `${role}: ${mine.length - starting} of ${mine.length} programs RUNNING, ${starting} starting` };
   return { healthy: true, why: `${role}: all ${mine.length} programs RUNNING` };
 }

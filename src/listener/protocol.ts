@@ -13,13 +13,31 @@ export class EventParser {
   private buf: Buffer = Buffer.alloc(0);
   private header: Record<string, string> | undefined;
   private need = 0;
+  // Bytes of an oversized payload still to throw away as they arrive (never buffered).
+  private skip = 0;
 
-  constructor(private readonly maxHeader = 8192) {}
+  // maxPayload: supervisord's own events are far smaller (a PROCESS_LOG chunk, a state change);
+  // a bigger len is a lie or a runaway and is skipped, not held in memory.
+  constructor(
+    private readonly maxHeader = 8192,
+    private readonly maxPayload = 1 << 20,
+  ) {}
+
+  // Bytes held now (a partial header or payload).
+  get buffered(): number {
+    return this.buf.length;
+  }
 
   push(chunk: Buffer): Parsed[] {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     const out: Parsed[] = [];
     for (;;) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, this.buf.length);
+        this.skip -= n;
+        this.buf = this.buf.subarray(n);
+        if (this.skip > 0) return out;
+      }
       if (this.header === undefined) {
         const nl = this.buf.indexOf(0x0a);
         if (nl < 0) {
@@ -34,6 +52,11 @@ export class EventParser {
         const parsed = parseHeader(line);
         if ('error' in parsed) {
           out.push({ error: parsed.error });
+          continue;
+        }
+        if (parsed.len > this.maxPayload) {
+          out.push({ error: `payload of ${parsed.len} bytes is over the ${this.maxPayload}-byte limit: skipped` });
+          this.skip = parsed.len;
           continue;
         }
         this.header = parsed.headers;

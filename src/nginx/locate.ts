@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { run, splitCommand } from '../util/exec.js';
+import { procArgv } from '../util/proc.js';
 import { directives } from './conftext.js';
 
 const executable = (p: string) => {
@@ -72,8 +73,7 @@ export async function pidFromDump(testCmd: string): Promise<string | undefined> 
 export async function masterIn(pidFile: string): Promise<number | undefined> {
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline.startsWith('nginx: master process') ? pid : undefined;
+  return (await procArgv(pid))[0]?.startsWith('nginx: master process') ? pid : undefined;
 }
 
 // The running Nginx master and the pid file that named it: the `pid` of `nginx -T`, else

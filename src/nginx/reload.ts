@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { run, splitCommand } from '../util/exec.js';
 import type { Logger } from '../util/log.js';
+import { procArgv } from '../util/proc.js';
 import { findMaster } from './locate.js';
 import type { NginxTarget } from './target.js';
 import { childPids } from './workers.js';
@@ -10,8 +10,8 @@ import { childPids } from './workers.js';
 // An old worker that got the reload's QUIT renames itself before it closes its listeners
 // (ngx_worker_process_cycle); gone is as good.
 async function retired(pid: number): Promise<boolean> {
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-  return cmdline === undefined || cmdline.includes('shutting down');
+  const argv = await procArgv(pid);
+  return argv.length === 0 || argv[0]!.includes('shutting down');
 }
 
 // Runs the reload command and waits until it really took: the running master (found by

@@ -67,10 +67,12 @@ function groupPrograms(raw: string | undefined, where: string): string[] {
   return programs;
 }
 
-// A file or folder the scan could not read: skipped, the rest of the scan goes on.
+// A file or folder the scan could not read: skipped, the rest of the scan goes on. `ignored`: a
+// file that looks like a program conf but is not named *.conf, so nothing loads it (a warning).
 export interface RegistryProblem {
   path: string;
   message: string;
+  ignored?: true;
 }
 
 export interface RegistryScan {
@@ -93,6 +95,34 @@ async function entriesOfFile(file: string): Promise<RegistryEntry[]> {
   return entries;
 }
 
+// A section header supervisord reads programs from.
+const SECTION = /^\s*\[(program|group|fcgi-program|eventlistener):/m;
+const LOOK_MAX = 256 * 1024;
+// Whether a non-*.conf file looks like a program conf, by path, while its inode, size and mtime stay.
+const looked = new Map<string, { key: string; conf: boolean }>();
+
+// A file in a registry that is not *.conf but is named *.ini or holds a program section: named,
+// never silently skipped (supervisord's include never loads it, so neither does supha).
+async function ignoredFile(dir: string, name: string): Promise<RegistryProblem | undefined> {
+  const path = join(dir, name);
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isFile()) return undefined;
+  let conf = /\.ini$/i.test(name);
+  if (!conf && st.size <= LOOK_MAX) {
+    const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const hit = looked.get(path);
+    conf = hit?.key === key ? hit.conf : SECTION.test(await readFile(path, 'utf8').catch(() => ''));
+    looked.set(path, { key, conf });
+  }
+  if (!conf) return undefined;
+  const as = `${name.replace(/\.(ini|conf\b.*)$/i, '')}.conf`;
+  return {
+    path,
+    ignored: true,
+    message: `ignored: not named *.conf, so supervisord's [include] never loads it and supha does not manage it (rename it ${as} to use it, or move it out of the registry)`,
+  };
+}
+
 const why = (err: unknown) => {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'EISDIR') return 'is a directory, not a conf file';
@@ -113,6 +143,10 @@ export async function scanRegistry(dirs: readonly string[]): Promise<RegistrySca
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ path: dir, message: why(err) });
       continue;
+    }
+    for (const n of names.filter((x) => !isRegistryFile(x) && !x.startsWith('.'))) {
+      const p = await ignoredFile(dir, n);
+      if (p) problems.push(p);
     }
     const files = names
       .filter(isRegistryFile)

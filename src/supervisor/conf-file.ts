@@ -1,6 +1,6 @@
-import { readFile, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { run } from '../util/exec.js';
+import { optionPath } from '../util/proc.js';
 
 // What supha needs from supervisord's own config file, read by supervisord's own parser.
 export interface SupervisordConf {
@@ -50,15 +50,8 @@ async function supervisorPython(): Promise<string> {
 // the first of supervisord's default paths that exists.
 export async function supervisordConfPath(pid: number | undefined): Promise<string | undefined> {
   if (pid !== undefined) {
-    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    const i = argv.findIndex((a) => a === '-c' || a === '--configuration');
-    const eq = argv.find((a) => a.startsWith('--configuration='));
-    const given = i >= 0 ? argv[i + 1] : eq?.slice('--configuration='.length);
-    if (given) {
-      if (given.startsWith('/')) return given;
-      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '/');
-      return join(cwd, given);
-    }
+    const given = await optionPath(pid, '-c', '--configuration');
+    if (given) return given;
   }
   for (const p of SEARCH) {
     if (

@@ -1,3 +1,4 @@
+import { testPause } from '../util/test-pause.js';
 import type { SupervisorClient } from './client.js';
 import type { UpdateResult } from './types.js';
 
@@ -22,6 +23,7 @@ export async function update(client: SupervisorClient, only: readonly string[] =
   for (const group of changed.filter(want)) {
     await client.stopProcessGroup(group, true);
     await client.removeProcessGroup(group);
+    await testPause('update:removed');
     await client.addProcessGroup(group);
     result.changed.push(group);
   }

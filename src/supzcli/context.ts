@@ -24,6 +24,7 @@ export function registryDirs(cfg: LiteConfig): string[] {
   return [...new Set([...cfg.supervisor['registry-dirs'], ...Object.values(cfg.serviceSets)])];
 }
 
-export function parkedDir(cfg: LiteConfig): string {
+// Where supzcli stop parks confs (the full config or the lite one).
+export function parkedDir(cfg: Pick<LiteConfig, 'state-dir'>): string {
   return join(cfg['state-dir'], 'parked');
 }

@@ -38,6 +38,15 @@ export async function storeDirs(root: string): Promise<string[]> {
   return names.filter((d) => d.isDirectory() && d.name.startsWith('%')).map((d) => join(root, d.name));
 }
 
+// The names of the confs of one registry parked now (not their older versions).
+export async function parkedNames(root: string, registry: string): Promise<Set<string>> {
+  const names = await readdir(storeOf(root, registry), { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  return new Set(names.filter((d) => d.isFile() && !d.name.endsWith('.json')).map((d) => d.name));
+}
+
 // Moves a registry conf into the store and returns its new path. A copy already parked under the
 // same registry and name is kept as a version first (dropped only when it is the same bytes).
 export async function park(file: string, root: string, note: Omit<ParkNote, 'from' | 'time'>): Promise<string> {

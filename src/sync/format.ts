@@ -18,6 +18,8 @@ export function formatSyncStatus(s: SyncStatus, now = Date.now()): string[] {
     }
     if (set.paused) notes.push(`${name}: paused since ${set.pausedSince} (supha sync resume)`);
     for (const r of set.rejected) notes.push(`${name}: ${r.file}: program ${r.program} not loaded: ${r.reason}`);
+    for (const q of set.quarantined ?? [])
+      notes.push(`QUARANTINED: ${name}: ${q.file} ${q.reason} (since ${q.at}; supha sync restore ${name} ${q.id} to adopt it)`);
     if (set.lastApply?.error) notes.push(`${name}: supervisord update failed: ${set.lastApply.error}`);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

@@ -36,7 +36,18 @@ export type Decision = { push: PushMode; why: string } | { push: 'none'; why: st
 
 // What a push may do, from the two generations and why the peer's agent did not confirm it is
 // not MASTER of the set (undefined: it did). Fails closed: only a confirmed peer that is behind (or equal) gets --delete.
-export function decide(set: string, peerName: string, local: Manifest | undefined, peer: Manifest | undefined, unconfirmed: string | undefined): Decision {
+// `parked`: the confs of this registry in supzcli's parked store. A full push that would delete
+// every conf the peer has is refused unless each of them was parked here (supzcli stop of the
+// last programs) or an operator adopted the empty registry (adopt --local): a registry emptied by
+// hand, or whose mount vanished, never wipes its peer.
+export function decide(
+  set: string,
+  peerName: string,
+  local: Manifest | undefined,
+  peer: Manifest | undefined,
+  unconfirmed: string | undefined,
+  parked: ReadonlySet<string> = new Set(),
+): Decision {
   const rel = relate(local, peer);
   const gen = (m: Manifest) => `generation ${m.counter} (${m.node}, ${m.time})`;
   switch (rel) {
@@ -55,8 +66,16 @@ export function decide(set: string, peerName: string, local: Manifest | undefine
       };
     case 'peer-none':
       return { push: 'additive', why: `${peerName} has no generation of ${set} yet: only adding, nothing deleted there` };
-    default:
+    default: {
       if (unconfirmed !== undefined) return { push: 'additive', why: `${unconfirmed}: only adding, nothing deleted on ${peerName}` };
+      const theirs = Object.keys(peer?.files ?? {});
+      const lost = theirs.filter((f) => !parked.has(f));
+      if (local && Object.keys(local.files).length === 0 && theirs.length > 0 && lost.length > 0 && local.adopted !== true)
+        return {
+          push: 'refuse',
+          why: `registry of ${set} is empty here (${gen(local)}): a push would delete all ${theirs.length} conf(s) on ${peerName} (${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', ...' : ''} not parked by supzcli); not pushed (emptied by hand, or its mount gone? supha sync adopt ${set} --local if it is meant to be empty)`,
+        };
       return { push: 'full', why: rel === 'same' ? 'peer has this generation' : `peer behind (generation ${peer?.counter})` };
+    }
   }
 }

@@ -52,17 +52,27 @@ export async function listHistory(registry: string): Promise<Kept[]> {
   return out;
 }
 
-// Drops whole stamps older than maxAgeDays, then the oldest beyond maxCount.
-export async function pruneHistory(registry: string, keep: Retention, now = Date.now()): Promise<string[]> {
+// Drops whole stamps older than maxAgeDays, then the oldest beyond maxCount. The newest kept copy
+// of a file that is nowhere else on this node (not in the registry, not in `parked`, supzcli's
+// parked store for it) is never dropped: its stamp keeps that file alone, beyond the bounds.
+export async function pruneHistory(registry: string, keep: Retention, now = Date.now(), parked: ReadonlySet<string> = new Set()): Promise<string[]> {
   const all = await stamps(registry);
+  const kept = await listHistory(registry);
+  const newest = new Map(kept.map((k) => [k.file, k.stamp]));
+  const present = new Set(await readdir(registry).catch(() => [] as string[]));
+  const last = (k: Kept) => newest.get(k.file) === k.stamp && !present.has(k.file) && !parked.has(k.file);
   const dropped: string[] = [];
   for (const [i, stamp] of all.entries()) {
     const path = join(historyDir(registry), stamp);
     const old = now - (await stat(path)).mtimeMs > keep.maxAgeDays * 86_400_000;
-    if (old || all.length - i > keep.maxCount) {
+    if (!old && all.length - i <= keep.maxCount) continue;
+    const only = kept.filter((k) => k.stamp === stamp && last(k)).map((k) => k.file);
+    if (only.length === 0) {
       await rm(path, { recursive: true, force: true });
       dropped.push(stamp);
+      continue;
     }
+    for (const name of await readdir(path)) if (!only.includes(name)) await rm(join(path, name), { recursive: true, force: true });
   }
   return dropped;
 }
@@ -74,7 +84,7 @@ export async function restoreHistory(registry: string, node: string, wanted: rea
   const picks = wanted.map((w) => {
     const hit = w.includes('/') ? kept.find((k) => k.id === w) : kept.filter((k) => k.file === w).at(-1);
     if (!hit) throw new UserError(`${w}: not in the kept history of ${registry} (supha sync history lists it)`);
-    if (!isRegistryFile(hit.file)) throw new UserError(`${w}: not a registry conf (*.conf or *.ini)`);
+    if (!isRegistryFile(hit.file)) throw new UserError(`${w}: not a registry conf (*.conf)`);
     return hit;
   });
   const stamp = historyStamp(node, 'restore');

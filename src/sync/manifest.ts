@@ -23,6 +23,9 @@ export interface Manifest extends Generation {
   files: Record<string, string>;
   // Earlier generations, newest first.
   lineage: Generation[];
+  // Set by `supha sync adopt SET --local`: an operator said this content is right, so a push of it
+  // may delete every conf on a peer (an empty registry is otherwise never pushed over a full one).
+  adopted?: true | undefined;
   // HMAC-SHA256 over the rest with the peers' shared token (absent without a token).
   hmac?: string | undefined;
 }
@@ -72,7 +75,9 @@ function canonical(m: Manifest): string {
       .map((k) => [k, m.files[k]]),
   );
   const lineage = m.lineage.map((g) => ({ counter: g.counter, hash: g.hash }));
-  return JSON.stringify({ set: m.set, counter: m.counter, node: m.node, time: m.time, hash: m.hash, files, lineage });
+  // adopted is left out when unset, so manifests written before it existed still verify.
+  const adopted = m.adopted === true ? true : undefined;
+  return JSON.stringify({ set: m.set, counter: m.counter, node: m.node, time: m.time, hash: m.hash, files, lineage, adopted });
 }
 
 export function sign(m: Manifest, token: string | undefined): Manifest {
@@ -103,7 +108,8 @@ export function parseManifest(text: string): Manifest | undefined {
       m.files !== null &&
       Object.values(m.files).every((v) => typeof v === 'string') &&
       Array.isArray(m.lineage) &&
-      m.lineage.every(gen);
+      m.lineage.every(gen) &&
+      (m.adopted === undefined || m.adopted === true);
     return ok ? m : undefined;
   } catch {
     return undefined;

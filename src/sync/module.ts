@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
+import { parkedDir } from '../supzcli/context.js';
+import { carryFile } from './carry.js';
 import { PauseStore, pauseFile } from './pause.js';
 import { type SetStatus, SetSync } from './set.js';
 import { readToken } from './token.js';
@@ -58,6 +60,8 @@ export class SyncModule implements AgentModule {
         retryMinMs: s['retry-min-ms'],
         retryMaxMs: s['retry-max-ms'],
         peers,
+        parkedRoot: parkedDir(ctx.cfg),
+        carryPath: carryFile(ctx.cfg['state-dir'], set),
         alert: ctx.alert,
       });
       this.sets.set(set, sync);
@@ -89,6 +93,9 @@ export class SyncModule implements AgentModule {
     for (const { set, p } of rows) out.push(`supha_sync_peer_split_brain${label(set, p.peer)} ${p.splitBrain ? 1 : 0}`);
     out.push('# HELP supha_sync_peer_additive The last push to the peer only added (no confirmed BACKUP).', '# TYPE supha_sync_peer_additive gauge');
     for (const { set, p } of rows) out.push(`supha_sync_peer_additive${label(set, p.peer)} ${p.mode?.mode === 'additive' ? 1 : 0}`);
+    out.push('# HELP supha_sync_quarantined Confs moved aside at a promotion (in no verified generation) until restored or adopted.');
+    out.push('# TYPE supha_sync_quarantined gauge');
+    for (const [set, s] of this.sets) out.push(`supha_sync_quarantined{set="${set.replace(/["\\\n]/g, '_')}"} ${s.status().quarantined.length}`);
     return out;
   }
 

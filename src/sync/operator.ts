@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tokenFilePath } from '../agent/paths.js';
 import type { Config } from '../config/index.js';
 import { UserError } from '../errors.js';
+import { carryFile, clearQuarantine } from './carry.js';
 import { relate } from './generation.js';
 import { contentOf, type Manifest, readManifest, successor, writeManifest } from './manifest.js';
 import { fetchPeerManifest, historyStamp, type PushTarget, pullArgs, runRsync } from './rsync.js';
@@ -17,6 +18,7 @@ export interface SetContext {
   token: string | undefined;
   timeoutMs: number;
   peers: { name: string; target: PushTarget }[];
+  carryPath: string;
 }
 
 export async function setContext(cfg: Config, set: string): Promise<SetContext> {
@@ -34,6 +36,7 @@ export async function setContext(cfg: Config, set: string): Promise<SetContext> 
     token: await readToken(tokenFilePath(cfg)),
     timeoutMs: ha.sync['timeout-ms'],
     peers,
+    carryPath: carryFile(cfg['state-dir'], set),
   };
 }
 
@@ -113,12 +116,20 @@ export async function adoptLocal(c: SetContext): Promise<{ manifest: Manifest; o
     if (m) remotes.push({ name: peer.name, m });
   }
   const base = await readManifest(c.registry, c.token);
-  const next = successor(
-    c.set,
-    c.node,
-    await contentOf(c.registry),
-    base,
-    remotes.map((r) => r.m),
-  );
-  return { manifest: await writeManifest(c.registry, next, c.token), over: remotes.map((r) => `${r.name} (generation ${r.m.counter})`) };
+  // Marked adopted: an empty registry adopted this way may empty the peers too.
+  const next: Manifest = {
+    ...successor(
+      c.set,
+      c.node,
+      await contentOf(c.registry),
+      base,
+      remotes.map((r) => r.m),
+    ),
+    adopted: true,
+  };
+  // The registry as it is is right: confs quarantined at a promotion stay in the history only
+  // (cleared first: the agent reads the alarm again when it sees the new manifest).
+  await clearQuarantine(c.carryPath);
+  const manifest = await writeManifest(c.registry, next, c.token);
+  return { manifest, over: remotes.map((r) => `${r.name} (generation ${r.m.counter})`) };
 }

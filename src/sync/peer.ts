@@ -49,6 +49,8 @@ export interface PeerPusherOptions {
   isPaused: () => boolean;
   // The registry's generation now (the MASTER's agent advances it on every change).
   advance: () => Promise<Manifest | undefined>;
+  // The registry's confs in supzcli's parked store (a push emptying the peer needs them there).
+  parked?: (() => Promise<ReadonlySet<string>>) | undefined;
   log: Logger;
   // ha.alert-command and /metrics (from the agent's context).
   alert?: AlertFn | undefined;
@@ -93,6 +95,12 @@ export class PeerPusher {
     if (!this.o.isMaster()) return;
     this.pendingSince ??= Date.now();
     this.runner.request();
+  }
+
+  // An operator settled a refusal (adopt): try again now, not after the backoff.
+  retryNow(): void {
+    this.notBefore = 0;
+    this.changed();
   }
 
   // No longer MASTER: stop a running push, forget what waited.
@@ -178,7 +186,9 @@ export class PeerPusher {
     const theirs = peer.kind === 'ok' ? peer.manifest : undefined;
     const gen = (m: Manifest | undefined) => (m ? { counter: m.counter, hash: m.hash } : null);
     this.last.generation = { local: gen(local), peer: gen(theirs) };
-    const d = decide(o.set, o.peer, local, theirs, role.unconfirmed);
+    const emptying = local !== undefined && Object.keys(local.files).length === 0 && Object.keys(theirs?.files ?? {}).length > 0;
+    const parked = emptying ? await o.parked?.().catch(() => undefined) : undefined;
+    const d = decide(o.set, o.peer, local, theirs, role.unconfirmed, parked);
     if (d.push === 'refuse') return this.refuse(waitingSince, at, d.why);
     if (this.last.refused) o.log.warn({ set: o.set, peer: o.peer }, 'replication no longer refused');
     this.last.refused = null;

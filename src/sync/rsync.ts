@@ -125,6 +125,13 @@ export function pushRegistry(
   return runRsync(rsyncArgs(registry, set, peer, opts.timeoutMs, opts.mode, opts.stamp), peer, opts);
 }
 
+// The lines of rsync's stderr that say why: a daemon's own @ERROR lines (unknown module, auth
+// failed), which come before rsync's generic last lines, then the last `n` lines.
+function stderrGist(stderr: string, n: number): string {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  return [...new Set([...lines.filter((l) => l.startsWith('@ERROR')), ...lines.slice(-n)])].join(' | ');
+}
+
 // One rsync run to or from a peer, its failure put in words.
 export async function runRsync(args: string[], peer: PushTarget, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<PushResult> {
   const started = performance.now();
@@ -133,7 +140,7 @@ export async function runRsync(args: string[], peer: PushTarget, opts: { timeout
     const durationMs = performance.now() - started;
     if (res.exitCode === 0) return { ok: true, exitCode: 0, durationMs, vanished: false };
     if (res.exitCode === 24) return { ok: true, exitCode: 24, durationMs, vanished: true };
-    const said = res.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
+    const said = stderrGist(res.stderr, 2);
     const meaning = EXIT_MEANING[res.exitCode] ?? 'failed';
     return { ok: false, exitCode: res.exitCode, durationMs, vanished: false, error: `rsync exit ${res.exitCode} (${meaning})${said ? `: ${said}` : ''}` };
   } catch (err) {
@@ -169,7 +176,7 @@ export async function fetchPeerManifest(
     // Over ssh, rrsync says so itself and the connection ends (12).
     if ((res.exitCode === 23 || res.exitCode === 12) && /No such file or directory/.test(res.stderr)) return { kind: 'none' };
     if (res.exitCode !== 0) {
-      const said = res.stderr.trim().split('\n').filter(Boolean).slice(-1).join('');
+      const said = stderrGist(res.stderr, 1);
       return {
         kind: 'error',
         error: `reading the peer's generation: rsync exit ${res.exitCode} (${EXIT_MEANING[res.exitCode] ?? 'failed'})${said ? `: ${said}` : ''}`,

@@ -3,12 +3,14 @@ import type { FSWatcher } from 'chokidar';
 import type { Role } from '../agent/module.js';
 import type { AlertFn } from '../alert/index.js';
 import { errorMessage } from '../errors.js';
+import { parkedNames } from '../supzcli/park.js';
 import type { Logger } from '../util/log.js';
 import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
+import { noteMaster, noteReplica, openQuarantine, type Quarantined } from './carry.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { advance } from './generation.js';
 import { pruneHistory, type Retention } from './history.js';
-import { type Generation, MANIFEST, type Manifest } from './manifest.js';
+import { type Generation, MANIFEST, type Manifest, readManifest } from './manifest.js';
 import { PeerPusher, type PeerPusherOptions, type PeerStatus } from './peer.js';
 import { watchRegistry } from './watch.js';
 
@@ -21,6 +23,8 @@ export interface SetStatus {
   lastApply: (ApplyResult & { error?: string }) | null;
   // The registry's generation as this node last saw it.
   generation: (Generation & { node: string; time: string }) | null;
+  // Confs moved aside at a promotion (in no verified generation), until restored or adopted.
+  quarantined: Quarantined[];
   peers: PeerStatus[];
 }
 
@@ -39,7 +43,11 @@ export interface SetSyncOptions {
   debounceMs: number;
   retryMinMs: number;
   retryMaxMs: number;
-  peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log'>[];
+  peers: Omit<PeerPusherOptions, 'set' | 'node' | 'registry' | 'isMaster' | 'isPaused' | 'advance' | 'log' | 'parked'>[];
+  // supzcli's parked store (state-dir/parked).
+  parkedRoot: string;
+  // What this node carries across a promotion (src/sync/carry.ts).
+  carryPath: string;
   alert?: AlertFn | undefined;
 }
 
@@ -56,12 +64,26 @@ export class SetSync {
   // One generation step at a time (pushers to several peers ask at once).
   private advancing: Promise<Manifest | undefined> = Promise.resolve(undefined);
   private generation: Manifest | undefined;
+  private quarantined: Quarantined[] = [];
+  // The last note of the role for the promotion rule (idle() waits for it).
+  private noting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: SetSyncOptions) {
     const isMaster = () => o.roleOf() === 'MASTER';
     const adv = () => this.advance();
     this.pushers = o.peers.map(
-      (p) => new PeerPusher({ ...p, set: o.set, node: o.node, registry: o.registry, isMaster, isPaused: o.isPaused, advance: adv, log: o.log }),
+      (p) =>
+        new PeerPusher({
+          ...p,
+          set: o.set,
+          node: o.node,
+          registry: o.registry,
+          isMaster,
+          isPaused: o.isPaused,
+          advance: adv,
+          parked: () => parkedNames(o.parkedRoot, o.registry),
+          log: o.log,
+        }),
     );
     this.applier = new SerialRunner(
       () => this.apply(),
@@ -82,11 +104,22 @@ export class SetSync {
   }
 
   roleChanged(role: Role, previous: Role): void {
-    if (role === 'MASTER') this.push();
-    else if (previous === 'MASTER') for (const p of this.pushers) p.demoted();
+    const { o } = this;
+    const noted = (err: unknown) => o.log.error({ err, set: o.set }, 'could not note the role for the promotion rule');
+    if (role === 'MASTER') {
+      this.noting = readManifest(o.registry, o.token)
+        .then((m) => noteMaster(o.carryPath, m))
+        .catch(noted);
+      this.push();
+      return;
+    }
+    if (previous === 'MASTER') for (const p of this.pushers) p.demoted();
+    // UNKNOWN at start says nothing; UNKNOWN after MASTER is a demotion like BACKUP.
+    if (role !== 'UNKNOWN' || previous === 'MASTER') this.noting = noteReplica(o.carryPath, o.registry, o.token).catch(noted);
   }
 
   async idle(): Promise<void> {
+    await this.noting;
     await this.applier.idle();
     await Promise.all(this.pushers.map((p) => p.idle()));
   }
@@ -108,14 +141,23 @@ export class SetSync {
       generation: this.generation
         ? { counter: this.generation.counter, hash: this.generation.hash, node: this.generation.node, time: this.generation.time }
         : null,
+      quarantined: this.quarantined,
       peers: this.pushers.map((p) => p.status()),
     };
   }
 
   private changed(file: string): void {
-    // The MASTER writes its manifest itself; a replica's manifest arriving changes what verifies.
+    // A replica's manifest arriving changes what verifies; on the MASTER it is its own (nothing
+    // new) or an operator's adopt: a push settles a refusal now rather than after the backoff.
     if (basename(file) === MANIFEST) {
       if (this.o.roleOf() !== 'MASTER') this.applier.request();
+      else {
+        for (const p of this.pushers) if (p.status().state === 'refused') p.retryNow();
+        openQuarantine(this.o.carryPath, this.o.registry).then(
+          (q) => (this.quarantined = q),
+          () => {},
+        );
+      }
       return;
     }
     // The MASTER records every change as a generation, also while paused: a peer that takes over
@@ -133,6 +175,7 @@ export class SetSync {
       .then(async () => {
         if (o.roleOf() !== 'MASTER') return this.generation;
         this.generation = await advance(o.registry, o.set, o.node, o.token);
+        await noteMaster(o.carryPath, this.generation);
         return this.generation;
       });
     this.advancing = next;
@@ -143,7 +186,12 @@ export class SetSync {
     const { o } = this;
     try {
       const result = await applyRegistry(o.loop, o.set);
-      await pruneHistory(o.registry, o.retention).catch((err) => o.log.warn({ err, set: o.set }, 'could not prune the kept history'));
+      const role = o.roleOf();
+      if (role !== 'MASTER') await noteReplica(o.carryPath, o.registry, o.token, role !== 'UNKNOWN');
+      this.quarantined = await openQuarantine(o.carryPath, o.registry);
+      await pruneHistory(o.registry, o.retention, Date.now(), await parkedNames(o.parkedRoot, o.registry).catch(() => new Set<string>())).catch((err) =>
+        o.log.warn({ err, set: o.set }, 'could not prune the kept history'),
+      );
       this.lastApply = result;
       // NOTE: the loop logs what it did (refused confs, groups added and removed).
       this.applyFailures = 0;

@@ -2,25 +2,34 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+// A failed write as one line naming the file it was for (a write's own error names no path, and a
+// temp file's name means nothing to an operator); errno's code stays on it.
+function failed(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string') return err as Error;
+  return Object.assign(new Error(`${path}: not written: ${e.message}`, { cause: err }), { code: e.code, path });
+}
+
 // Writes a file so a reader sees the old content or the new, never a part: temp file in the
-// same folder, fsync, rename, fsync of the folder.
+// same folder, fsync, rename, fsync of the folder. On any failure (a full or read-only disk) the
+// temp file is removed and the old file is left as it was.
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const dir = dirname(path);
-  // Folders supha creates are the owner's only (state, parked confs, journals): 0700.
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(path)}.${randomUUID()}.tmp`);
-  const fh = await open(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    // Folders supha creates are the owner's only (state, parked confs, journals): 0700.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const fh = await open(tmp, 'w', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => {});
-    throw err;
+    throw failed(path, err);
   }
   await fsyncDir(dir);
 }

@@ -21,12 +21,18 @@ const REDACT = [
   '*.headers.authorization',
 ];
 
-// The one pino root. Daemons log JSON to stderr (or a file); what the CLI prints for a person
-// goes to stdout separately. A log file that cannot be opened is a one-line user error now, not
-// a stack from a stream later.
-export function createLogger(opts: { level?: string; destination?: string | undefined } = {}): Logger {
+// The one pino root. Daemons log JSON to stderr (journald takes it under systemd; `supha listen`'s
+// stdout is supervisord's protocol) or to a file; what the CLI prints for a person goes to stdout
+// separately. A log file that cannot be opened is a one-line user error now, not a stack from a
+// stream later. `reopenOnHup` (the daemons): SIGHUP reopens the file (logrotate's `postrotate`
+// or `copytruncate`-free rotation: rename, then HUP), and never ends the process.
+export function createLogger(opts: { level?: string; destination?: string | undefined; reopenOnHup?: boolean } = {}): Logger {
   const level = opts.level ?? process.env.SUPHA_LOG_LEVEL ?? 'info';
-  if (!opts.destination) return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination(2));
+  if (!opts.destination) {
+    const log = pino({ level, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination(2));
+    if (opts.reopenOnHup) onHup(() => log.info('SIGHUP: logging to stderr, no file to reopen'));
+    return log;
+  }
   const file = opts.destination;
   try {
     mkdirSync(dirname(file), { recursive: true });
@@ -36,7 +42,21 @@ export function createLogger(opts: { level?: string; destination?: string | unde
   }
   const dest = pino.destination({ dest: file, sync: false });
   dest.on('error', (err: Error) => process.stderr.write(`supha: log file ${file}: ${err.message}\n`));
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } }, dest);
+  const log = pino({ level, redact: { paths: REDACT, censor: '[redacted]' } }, dest);
+  if (opts.reopenOnHup)
+    onHup(() => {
+      // SonicBoom writes what it holds to the old file first, then opens the path anew.
+      dest.reopen();
+      log.info({ file }, 'SIGHUP: log file reopened');
+    });
+  return log;
+}
+
+let hupHandler: (() => void) | undefined;
+function onHup(fn: () => void): void {
+  if (hupHandler) process.off('SIGHUP', hupHandler);
+  hupHandler = fn;
+  process.on('SIGHUP', fn);
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

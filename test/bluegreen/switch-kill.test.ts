@@ -74,14 +74,23 @@ describe('a switch killed at each journal step, with the agent running', () => {
       // A long request holds an old nginx worker, so the drain lasts until it is aborted.
       const ac = new AbortController();
       const slow = get(`${rig.nginx.url}slow/60000`, { timeoutMs: 70_000, signal: ac.signal }).catch(() => undefined);
+      const logged = agent.logs().length;
       const run = spawnUntil(['switch', '--to', 'group2', '--config', rig.cfgPath], k.re);
       await run.seen;
       run.child.kill('SIGKILL');
       await run.exited;
       ac.abort();
       await slow;
-      await waitFor('the agent to recover the switch', () => gone(join(rig.stateDir, 'switch-journal.json')), 30_000);
-      assert.match(agent.logs(), /a killed switch was found by the health round/);
+      // The journal goes before the agent logs what it did: wait on both (this kill's log only).
+      const found = /a killed switch was found by the health round/;
+      const since = () => agent.logs().slice(logged);
+      await waitFor(
+        'the agent to recover the switch',
+        async () => (await gone(join(rig.stateDir, 'switch-journal.json'))) && found.test(since()),
+        30_000,
+      ).catch(() => {});
+      assert.ok(await gone(join(rig.stateDir, 'switch-journal.json')), 'the journal is gone');
+      assert.match(since(), found);
       assert.equal(await primary(), k.ends);
       await waitFor(`nginx to serve ${k.ends}`, async () => (await get(rig.nginx.url)).body === body(k.ends));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config/index.js';
@@ -178,7 +178,18 @@ vrrp_instance ${instance} {
     try {
       expectOnly(await doctor(), 'autostart app', /auto without autostart=false/);
     } finally {
-      await rename(bad, `${bad}.off`);
+      await rename(bad, join(dir, 'auto.conf.off'));
+    }
+    // A .ini in a registry is never loaded: a warning, not silence.
+    const ini = join(cfg.ha['service-sets'].app.registry, 'legacy.ini');
+    await writeFile(ini, '[program:legacy]\ncommand=/bin/sleep 1000\nautostart=false\n');
+    try {
+      const checks = JSON.parse((await supha(['--config', configPath, 'doctor', '--json', '--keepalived-conf', join(dir, 'keepalived.conf')])).stdout).checks;
+      const w = checks.find((c: { name: string }) => c.name === 'registry app');
+      assert.equal(w?.verdict, 'warn', JSON.stringify(checks));
+      assert.match(w.detail, /legacy\.ini: ignored: not named \*\.conf.*rename it legacy\.conf/);
+    } finally {
+      await rm(ini);
     }
     const other = join(dir, 'elsewhere');
     await mkdir(other, { recursive: true });

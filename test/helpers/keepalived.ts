@@ -19,6 +19,9 @@ export interface KeepalivedOptions {
   extra?: string;
   // extra top-level text (vrrp_script, track_file definitions...)
   top?: string;
+  // The whole keepalived.conf (a shipped example adapted to the host); the fields above then
+  // only name the instance for the file name.
+  confText?: string;
 }
 
 export interface Keepalived {
@@ -69,7 +72,7 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
   const pidFile = join(o.dir, 'keepalived.pid');
   const vrrpPidFile = join(o.dir, 'vrrp.pid');
   const checkersPidFile = join(o.dir, 'checkers.pid');
-  await writeFile(confPath, keepalivedConf(o));
+  await writeFile(confPath, o.confText ?? keepalivedConf(o));
   // A SIGKILLed keepalived leaves its pid files, and its VRRP child may linger as a zombie no one
   // reaps here: keepalived would then refuse to start ("daemon is already running").
   for (const f of [pidFile, vrrpPidFile, checkersPidFile]) await rm(f, { force: true });

@@ -27,8 +27,9 @@ const ip = (args: string[]) => run('ip', args, { timeoutMs: 10_000 });
 
 export const SUBNET = '198.18.0';
 
-export async function createNetRig(count: number): Promise<NetRig> {
-  const prefix = `sh${randomBytes(3).toString('hex')}`;
+// `prefix` (default: random) names every namespace `<prefix>-…`, so a caller that may be killed
+// can tell its own namespaces from other runs' and delete them (scripts/demo.sh does).
+export async function createNetRig(count: number, prefix = `sh${randomBytes(3).toString('hex')}`): Promise<NetRig> {
   const bridgeNs = `${prefix}-br`;
   const hosts: Host[] = [];
   const made: string[] = [];

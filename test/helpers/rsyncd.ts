@@ -14,6 +14,9 @@ export interface RsyncdOptions {
   netns?: string;
   user?: string;
   password?: string;
+  // The whole rsyncd.conf (a shipped example adapted to the host, its secrets file written by the
+  // caller); module, user and password then only make `url` and the client password file.
+  confText?: string;
 }
 
 export interface Rsyncd {
@@ -60,7 +63,8 @@ export async function startRsyncd(opts: RsyncdOptions): Promise<Rsyncd> {
   // uid/gid: a root-run daemon switches to nobody by default (rsyncd.conf(5) "uid").
   await writeFile(
     confPath,
-    `pid file = ${join(tmp.dir, 'rsyncd.pid')}
+    opts.confText ??
+      `pid file = ${join(tmp.dir, 'rsyncd.pid')}
 lock file = ${join(tmp.dir, 'rsyncd.lock')}
 log file = ${join(tmp.dir, 'rsyncd.log')}
 address = ${address}

@@ -26,6 +26,10 @@ export interface SupervisordOptions {
   dir?: string;
   // argv prefix to run supervisord under, e.g. ['ip', 'netns', 'exec', NS] (it must exec).
   wrap?: string[];
+  // The whole supervisord.conf (a shipped example adapted to the host) and the unix socket it
+  // names; include, inet and extraConf are then not used.
+  confText?: string;
+  socketPath?: string;
 }
 
 export interface Supervisord {
@@ -65,7 +69,7 @@ export async function startSupervisord(opts: SupervisordOptions = {}): Promise<S
   const registryDir = join(dir, 'conf.d');
   await mkdir(registryDir, { recursive: true });
   await mkdir(join(dir, 'logs'), { recursive: true });
-  const socketPath = join(dir, 'supervisor.sock');
+  const socketPath = opts.socketPath ?? join(dir, 'supervisor.sock');
   const confPath = join(dir, 'supervisord.conf');
   const include = [join(registryDir, '*.conf'), ...(opts.include ?? [])].join(' ');
   const inet = opts.inet
@@ -73,7 +77,8 @@ export async function startSupervisord(opts: SupervisordOptions = {}): Promise<S
     : '';
   await writeFile(
     confPath,
-    `[unix_http_server]
+    opts.confText ??
+      `[unix_http_server]
 file=${socketPath}
 chmod=0700
 

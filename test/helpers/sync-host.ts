@@ -5,6 +5,7 @@ import type { AgentContext, Role } from '../../src/agent/module.js';
 import { parseConfig } from '../../src/config/index.js';
 import { setGroups, startAll, stopAll, updateSet } from '../../src/ha/index.js';
 import { scanRegistry } from '../../src/registry/index.js';
+import { carryAcrossPromotion, carryFile } from '../../src/sync/carry.js';
 import { SyncModule } from '../../src/sync/index.js';
 import { unverifiedConfs } from '../../src/sync/replica.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -30,8 +31,9 @@ export interface SyncHost {
   // The config the module runs with, on disk (for supzcli): written by startModule.
   cfgPath: string;
   module: SyncModule | undefined;
-  // Sets a role as the agent would after acting on it, and tells the listeners.
-  setRole(set: string, role: Role): void;
+  // Sets a role as the agent would after acting on it, and tells the listeners. Becoming MASTER,
+  // first what the agent's pass does before it loads the registry as MASTER (carryAcrossPromotion).
+  setRole(set: string, role: Role): Promise<void>;
   startModule(peers: SyncHost[], sync?: Record<string, number>): Promise<SyncModule>;
   stopModule(): Promise<void>;
   stop(): Promise<void>;
@@ -74,8 +76,10 @@ export async function startSyncHost(name: string, set = 'apps'): Promise<SyncHos
     roleMode: 'answer',
     cfgPath: join(dir, 'config.json'),
     module: undefined,
-    setRole(s, role) {
+    async setRole(s, role) {
       const previous = roles.get(s) ?? 'UNKNOWN';
+      if (role === 'MASTER' && previous !== 'MASTER')
+        await carryAcrossPromotion({ set: s, node: name, registry, token: TOKEN, statePath: carryFile(join(dir, 'state'), s), log: silentLogger });
       roles.set(s, role);
       for (const l of listeners) l(s, role, previous);
     },

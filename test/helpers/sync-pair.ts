@@ -22,7 +22,7 @@ export interface SyncNode {
   rsyncd: Rsyncd;
   ka: Keepalived | undefined;
   agent: AgentProc | undefined;
-  startAgent(): Promise<AgentProc>;
+  startAgent(env?: Record<string, string>): Promise<AgentProc>;
   // `supha notify INSTANCE VI_APPS <role>` to this node's agent, as keepalived's notify script would.
   setRole(role: 'MASTER' | 'BACKUP'): Promise<void>;
   sync(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -93,8 +93,8 @@ export async function startSyncPair(): Promise<SyncPair> {
         socket,
         ka: undefined,
         agent: undefined,
-        async startAgent() {
-          this.agent = await startAgent(cfgPath, socket, { prefix: net.wrap(p.host) });
+        async startAgent(env) {
+          this.agent = await startAgent(cfgPath, socket, { prefix: net.wrap(p.host), ...(env ? { env } : {}) });
           return this.agent;
         },
         async setRole(role) {

@@ -46,6 +46,23 @@ test('EventParser reports malformed headers and carries on', () => {
   assert.ok('error' in (p.push(Buffer.from('z'.repeat(100)))[0] ?? {}), 'a header with no newline past the limit');
 });
 
+test('EventParser: a len that lies big is skipped as it streams, never buffered, and the next event still parses', () => {
+  const p = new EventParser(8192, 1 << 20);
+  const huge = 64 << 20; // 64 MiB announced, sent in 64 KiB reads
+  const got = [...p.push(Buffer.from(`ver:3.0 server:supervisor serial:1 pool:supha poolserial:1 eventname:PROCESS_LOG_STDOUT len:${huge}\n`))];
+  const chunk = Buffer.alloc(64 << 10, 0x61);
+  let most = 0;
+  for (let sent = 0; sent < huge; sent += chunk.length) {
+    got.push(...p.push(chunk));
+    most = Math.max(most, p.buffered);
+  }
+  got.push(...p.push(frame('TICK_5', 'when:1', 2)));
+  assert.ok(most <= chunk.length, `at most one read is held, held ${most} bytes`);
+  assert.equal(got.length, 2);
+  assert.ok(got[0] && 'error' in got[0] && /64 MiB|67108864/.test(got[0].error), JSON.stringify(got[0]));
+  assert.ok(got[1] && 'event' in got[1] && got[1].event.headers.eventname === 'TICK_5');
+});
+
 test('listen: READY, one RESULT 2\\nOK per event, nothing else; keeps the newest state while the agent is away', async () => {
   const stdin = new PassThrough();
   const stdout = new PassThrough();

@@ -49,3 +49,29 @@ test('scanRegistry re-reads a file whose size or mtime changed, and only then', 
     await cleanup();
   }
 });
+
+test('scanRegistry names a .ini, or another non-.conf file holding a program, as ignored (never silently skipped)', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, 'a.conf'), '[program:a]\ncommand=x\n');
+    await writeFile(join(dir, 'foo.ini'), '[program:foo]\ncommand=x\n');
+    await writeFile(join(dir, 'bar.conf.off'), '[program:bar]\ncommand=x\n');
+    await writeFile(join(dir, 'README'), 'notes, no program here\n');
+    await writeFile(join(dir, '.hidden.ini'), '[program:h]\ncommand=x\n');
+    const got = await scanRegistry([dir]);
+    assert.deepEqual(
+      got.entries.map((e) => e.name),
+      ['a'],
+    );
+    assert.deepEqual(
+      got.problems.map((p) => [p.path, p.ignored]),
+      [
+        [join(dir, 'bar.conf.off'), true],
+        [join(dir, 'foo.ini'), true],
+      ],
+    );
+    assert.match(got.problems[1]?.message ?? '', /^ignored: not named \*\.conf.*rename it foo\.conf/);
+  } finally {
+    await cleanup();
+  }
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { advance, decide, MANIFEST, readManifest, relate, verifyReplica } from '../../src/sync/index.js';
@@ -54,6 +54,18 @@ test('decide: only a confirmed peer that is behind gets --delete; newer, diverge
     assert.equal(empty.push, 'refuse');
     assert.match(empty.why, /empty and was never replicated here/);
     assert.equal(decide('apps', 'n2', undefined, undefined, undefined).push, 'none');
+    // Replicated, then emptied: pushing it would delete every conf on the peer.
+    await rm(join(a.dir, 'x.conf'));
+    await rm(join(a.dir, 'y.conf'));
+    const emptied = await advance(a.dir, 'apps', 'n1', TOKEN);
+    assert.deepEqual(emptied?.files, {});
+    const wipe = decide('apps', 'n2', emptied, ours, undefined);
+    assert.equal(wipe.push, 'refuse');
+    assert.match(wipe.why, /a push would delete all 2 conf\(s\) on n2 \(x\.conf, y\.conf not parked/);
+    assert.equal(decide('apps', 'n2', emptied, ours, undefined, new Set(['x.conf'])).push, 'refuse', 'one parked is not enough');
+    assert.equal(decide('apps', 'n2', emptied, ours, undefined, new Set(['x.conf', 'y.conf'])).push, 'full', 'both parked by supzcli stop');
+    assert.equal(decide('apps', 'n2', emptied, ours, 'peer agent unreachable').push, 'additive', 'adding deletes nothing');
+    assert.equal(decide('apps', 'n2', emptied && { ...emptied, adopted: true }, ours, undefined).push, 'full', 'adopted empty');
   } finally {
     await a.cleanup();
     await b.cleanup();

@@ -3,6 +3,7 @@ import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { listHistory, type PeerStatus, type SyncModule } from '../../src/sync/index.js';
+import { supha } from '../helpers/cli.js';
 import { programConf } from '../helpers/supervisord.js';
 import { type SyncHost, startSyncHost } from '../helpers/sync-host.js';
 import { waitFor } from '../helpers/tmp.js';
@@ -123,7 +124,7 @@ test('pause holds changes (also across a restart) and resume pushes them', async
 });
 
 test('split brain: a peer that also claims MASTER gets no push until it yields', async () => {
-  b.setRole('apps', 'MASTER');
+  await b.setRole('apps', 'MASTER');
   // A push that asked before b claimed MASTER may still be under way.
   await a.module?.idle();
   await writeFile(join(a.registry, 'contested.conf'), conf('contested'));
@@ -136,19 +137,43 @@ test('split brain: a peer that also claims MASTER gets no push until it yields',
   assert.match(sb.lastError?.message ?? '', /split brain/);
   assert.equal(await exists(join(b.registry, 'contested.conf')), false);
 
-  b.setRole('apps', 'BACKUP');
+  await b.setRole('apps', 'BACKUP');
   await waitFor('contested.conf on the peer once it yields', () => exists(join(b.registry, 'contested.conf')), 15_000);
   assert.equal(peerOf(a.module).splitBrain, null);
 });
 
-test('becoming MASTER pushes in full; the old MASTER stops pushing', async () => {
-  // Written while b is still BACKUP (a BACKUP never pushes), so only the role change can carry it.
+test('becoming MASTER pushes what it verified; a conf dropped into its replica is quarantined, not pushed, until adopted', async () => {
+  // Dropped by hand into b's replica while b is BACKUP: no verified generation lists it.
+  await writeFile(join(b.registry, 'dropped.conf'), conf('dropped'));
+  await waitFor('dropped refused on the BACKUP', () => b.module?.status().sets.apps?.rejected.some((r) => r.group === 'dropped'));
+  await a.setRole('apps', 'BACKUP');
+  await b.setRole('apps', 'MASTER');
+  // b's own change as MASTER is signed and pushed.
   await writeFile(join(b.registry, 'takeover.conf'), conf('takeover'));
-  await b.module?.idle();
-  assert.equal(await exists(join(a.registry, 'takeover.conf')), false, 'a BACKUP pushed nothing');
-  a.setRole('apps', 'BACKUP');
-  b.setRole('apps', 'MASTER');
   await waitFor('takeover.conf on the old MASTER', () => exists(join(a.registry, 'takeover.conf')));
+  await waitFor('b in sync', () => peerOf(b.module).state === 'in-sync');
+  assert.equal(await exists(join(a.registry, 'dropped.conf')), false, 'the dropped conf is not pushed');
+  assert.equal(await exists(join(b.registry, 'dropped.conf')), false, 'nor left in the registry');
+  assert.equal(await stateOf(b, 'dropped'), undefined, 'nor loaded');
+  const q = await waitFor('the quarantine in status', () => {
+    const q = b.module?.status().sets.apps?.quarantined ?? [];
+    return q.length > 0 && q;
+  });
+  assert.deepEqual(
+    q.map((x) => x.file),
+    ['dropped.conf'],
+  );
+  assert.match(q[0]?.reason ?? '', /in no verified generation of apps/);
+  assert.ok(
+    (await listHistory(b.registry)).some((k) => k.id === q[0]?.id && /-quarantine-hostb\//.test(k.id)),
+    'kept in the history',
+  );
+  assert.ok(b.module?.metrics().includes('supha_sync_quarantined{set="apps"} 1'));
+  // The operator accepts the registry as it is: the alarm ends, the file stays in the history.
+  const adopt = await supha(['--config', b.cfgPath, 'sync', 'adopt', 'apps', '--local']);
+  assert.equal(adopt.code, 0, adopt.stderr);
+  await waitFor('no quarantine alarm', () => b.module?.status().sets.apps?.quarantined.length === 0);
+
   await writeFile(join(a.registry, 'stale.conf'), conf('stale'));
   await waitFor('stale refused on the new BACKUP', () => a.module?.status().sets.apps?.rejected.some((r) => r.group === 'stale'));
   await a.module?.idle();

@@ -188,5 +188,37 @@ for (const first of [0, 1] as const) {
       await assertKept(pair, 'west', ['w1.conf']);
       await runningOnce(pair, 'e1', n1);
     });
+
+    test('an unsigned conf dropped into a BACKUP replica is not laundered by a failover: quarantined until restored', async () => {
+      const [n1, n2] = pair.nodes;
+      // Someone with write access to node2's rsync module drops a conf into its replica of east.
+      await writeFile(join(n2.registry('east'), 'evil.conf'), conf('evil'));
+      await waitFor(
+        'evil refused on the BACKUP',
+        async () => JSON.parse((await n2.sync('status', '--json')).stdout).sets.east.rejected.some((r: { group: string }) => r.group === 'evil'),
+        T,
+      );
+      await n1.ka?.stop();
+      n1.ka = undefined;
+      await waitFor('node2 MASTER of east', async () => (await n2.role('east')) === 'MASTER', T);
+      await runningOnce(pair, 'e1', n2);
+      await waitFor('node2 in sync with node1 for east', async () => (await peerOf(n2, 'east')).state === 'in-sync', T);
+      assert.equal((await n2.running()).includes('evil'), false, 'evil not run by the new MASTER');
+      assert.equal(await exists(join(n2.registry('east'), 'evil.conf')), false, 'moved out of the registry');
+      assert.equal(await exists(join(n1.registry('east'), 'evil.conf')), false, 'not pushed to node1');
+      const where = await whereIs(pair, 'east', 'evil.conf');
+      assert.equal(where.length, 1, where.join(' '));
+      assert.match(where[0] ?? '', /^node2:east:history\/.*-quarantine-node2$/);
+      const st = JSON.parse((await n2.sync('status', '--json')).stdout).sets.east;
+      assert.equal(st.quarantined.length, 1, JSON.stringify(st.quarantined));
+      assert.equal(st.quarantined[0].file, 'evil.conf');
+
+      // The operator's adopt: restore it on the MASTER, where it is then a local write (signed, pushed).
+      const restore = await n2.sync('restore', 'east', st.quarantined[0].id);
+      assert.equal(restore.code, 0, restore.stderr);
+      await waitFor('evil.conf pushed to node1', () => exists(join(n1.registry('east'), 'evil.conf')), T);
+      await waitFor('evil running on node2', async () => (await n2.running()).includes('evil'), T);
+      await waitFor('no quarantine alarm', async () => JSON.parse((await n2.sync('status', '--json')).stdout).sets.east.quarantined.length === 0, T);
+    });
   });
 }

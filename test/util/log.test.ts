@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isUserError } from '../../src/errors.js';
 import { createLogger } from '../../src/util/log.js';
+import { ROOT } from '../helpers/cli.js';
 import { startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, waitFor } from '../helpers/tmp.js';
 
@@ -46,6 +48,51 @@ test('a log file that cannot be opened is a one-line user error', async () => {
       (e: unknown) => isUserError(e) && e.message.startsWith(`log file ${join(dir, 'file-not-dir', 'x.log')}: `),
     );
   } finally {
+    await cleanup();
+  }
+});
+
+// logrotate renames the file, then sends SIGHUP: the lines before the HUP are in the old file,
+// the lines after it in a new one at the same path, and none is lost or doubled.
+test('SIGHUP reopens the log file: rename, HUP, new lines in the new file, none lost', async () => {
+  const { dir, cleanup } = await tempDir();
+  const file = join(dir, 'agent.log');
+  const child = spawn(process.execPath, [join(ROOT, 'test/fixtures/log-lines.mjs'), join(ROOT, 'dist'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await waitFor('the logger to write', async () => out.includes('ready') && (await readFile(file, 'utf8').catch(() => '')).length > 1000);
+    await rename(file, `${file}.1`);
+    const sizeAtRename = (await readFile(`${file}.1`, 'utf8')).length;
+    child.kill('SIGHUP');
+    await waitFor('lines in the new file', async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').length > 50);
+    child.kill('SIGTERM');
+    await exited;
+    const last = Number(out.trim().split('\n').at(-1));
+    const old = (await readFile(`${file}.1`, 'utf8')).trim().split('\n');
+    const now = (await readFile(file, 'utf8')).trim().split('\n');
+    assert.ok(old.join('\n').length >= sizeAtRename, 'the old file kept growing until the HUP (the process held it open)');
+    const ns = (lines: string[]) =>
+      lines
+        .map((l) => JSON.parse(l))
+        .filter((j) => j.msg === 'line')
+        .map((j) => j.n as number);
+    const seen = [...ns(old), ...ns(now)];
+    assert.deepEqual(
+      seen,
+      Array.from({ length: last + 1 }, (_, i) => i),
+      'every line once, in order, across the two files',
+    );
+    assert.ok(
+      now.some((l) => /SIGHUP: log file reopened/.test(l)),
+      'the reopen is logged in the new file',
+    );
+    assert.ok(ns(now).length > 0 && ns(old).length > 0);
+  } finally {
+    child.kill('SIGKILL');
     await cleanup();
   }
 });

@@ -5,14 +5,15 @@ import { clientFromConfig } from '../../supervisor/index.js';
 import { createLogger } from '../../util/log.js';
 import type { Io } from '../io.js';
 
-// Runs the agent until SIGTERM or SIGINT; logs JSON to stderr (or --log-file).
+// Runs the agent until SIGTERM or SIGINT; logs JSON to stderr (or --log-file, else
+// ha.agent.log-file), the file reopened on SIGHUP.
 export async function agentCommand(args: { config?: string | undefined; logFile?: string | undefined }, io: Io): Promise<number> {
   const loaded = await loadConfig(args.config, io.env);
   if (!loaded.ha && !loaded.nginx) throw new UsageError(`${loaded.configPath}: the agent needs an "ha" or "nginx" section (see conf/config.md)`);
   // A blue/green-only host runs the agent for its health checks: ha's defaults, no service sets.
   const cfg = loaded.ha ? loaded : { ...loaded, ha: (await import('../../config/schema-ha.js')).haSchema.parse({}) };
   const { Agent } = await import('../../agent/index.js');
-  const log = createLogger({ destination: args.logFile }).child({ module: 'agent' });
+  const log = createLogger({ destination: args.logFile ?? cfg.ha?.agent['log-file'], reopenOnHup: true }).child({ module: 'agent' });
   const agent = new Agent(cfg, clientFromConfig(cfg), log);
   const stop = new AbortController();
   const onSignal = () => stop.abort();

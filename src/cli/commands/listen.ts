@@ -5,10 +5,10 @@ import { createLogger } from '../../util/log.js';
 import type { Io } from '../io.js';
 
 // `supha listen`, run by supervisord as [eventlistener:supha]. stdout belongs to the protocol:
-// logs go to stderr or --log-file.
+// logs go to stderr or --log-file (reopened on SIGHUP).
 export async function listenCommand(args: { config?: string | undefined; logFile?: string | undefined }, io: Io): Promise<number> {
   const cfg = await loadConfig(args.config, io.env);
-  const log = createLogger({ destination: args.logFile }).child({ module: 'listen' });
+  const log = createLogger({ destination: args.logFile, reopenOnHup: true }).child({ module: 'listen' });
   const socket = controlSocketPath(cfg);
   await listen({
     stdin: process.stdin,

@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { tokenFilePath } from '../agent/paths.js';
+import type { AlertFn } from '../alert/index.js';
+import type { Config } from '../config/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { Logger } from '../util/log.js';
+import { keepFile } from './history.js';
+import { contentOf, MANIFEST, type Manifest, parseManifest, readManifestFile, verifyManifest, writeManifest } from './manifest.js';
+import { historyStamp } from './rsync.js';
+import { readToken } from './token.js';
+
+// What a node carries across a promotion. A non-MASTER refuses a conf no verified manifest lists
+// (src/sync/replica.ts); without more, the node would load it, sign it and push it back once it
+// became MASTER. So each node remembers, per set, whether it last held the set as MASTER (its
+// own generations) or as a replica, and the newest verified manifest it saw or wrote. Promoted
+// after holding a replica, it carries only the confs that manifest lists; any other conf is moved
+// aside into <registry>/.supha-history/<stamp>-quarantine-<node>/ (never loaded, signed or
+// pushed) with a log line, an alert and a status entry, until an operator restores it on the
+// MASTER (supha sync restore SET ID: then it is a local write) or adopts the registry as it is
+// (supha sync adopt SET --local). Kept in <state-dir>/sync/<set>.carry.json, where the rsync
+// module cannot write.
+
+export interface Quarantined {
+  // <stamp>/<file>, what `supha sync restore` takes.
+  id: string;
+  file: string;
+  at: string;
+  reason: string;
+}
+
+export interface CarryState {
+  held: 'master' | 'replica';
+  manifest?: Manifest | undefined;
+  quarantined: Quarantined[];
+}
+
+export const carryFile = (stateDir: string, set: string) => join(stateDir, 'sync', `${set}.carry.json`);
+
+export async function readCarry(path: string): Promise<CarryState | undefined> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const s = raw as Partial<CarryState>;
+  if (s.held !== 'master' && s.held !== 'replica') return undefined;
+  const manifest = s.manifest === undefined ? undefined : parseManifest(JSON.stringify(s.manifest));
+  return { held: s.held, manifest, quarantined: Array.isArray(s.quarantined) ? s.quarantined.filter((q) => typeof q?.file === 'string') : [] };
+}
+
+// One change at a time per file (the pass's promotion check and the set's notes run in one agent).
+const chains = new Map<string, Promise<unknown>>();
+
+// Applies `change` to the state (undefined: leave it as it is); returns what it is now.
+export function updateCarry(path: string, change: (s: CarryState | undefined) => Promise<CarryState | undefined>): Promise<CarryState | undefined> {
+  const next = (chains.get(path) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(async () => {
+      const before = await readCarry(path);
+      const after = await change(before);
+      if (after === undefined) return before;
+      if (JSON.stringify(after) !== JSON.stringify(before ?? null)) await writeFileAtomic(path, `${JSON.stringify(after)}\n`, 0o600);
+      return after;
+    });
+  chains.set(path, next);
+  return next;
+}
+
+const newer = (a: Manifest | undefined, b: Manifest | undefined) => (!a ? b : !b ? a : b.counter > a.counter ? b : a);
+
+// This node now runs the set as MASTER: its generations are its own.
+export function noteMaster(path: string, own: Manifest | undefined): Promise<CarryState | undefined> {
+  return updateCarry(path, async (s) => ({ held: 'master', manifest: own ?? s?.manifest, quarantined: s?.quarantined ?? [] }));
+}
+
+// This node holds the set as a replica (BACKUP, FAULT, STOP, or demoted): the registry's
+// manifest, when it verifies and is newer, is what it would carry. `held` false: only that
+// manifest is noted, when the node already held a replica (UNKNOWN at start).
+export function noteReplica(path: string, registry: string, token: string | undefined, held = true): Promise<CarryState | undefined> {
+  return updateCarry(path, async (s) => {
+    if (!held && s?.held !== 'replica') return undefined;
+    const r = token === undefined ? undefined : await readManifestFile(join(registry, MANIFEST), token);
+    const seen = r?.kind === 'ok' ? r.manifest : undefined;
+    return { held: 'replica', manifest: newer(s?.manifest, seen), quarantined: s?.quarantined ?? [] };
+  });
+}
+
+export interface CarryOptions {
+  set: string;
+  node: string;
+  registry: string;
+  token: string | undefined;
+  statePath: string;
+  log: Logger;
+  alert?: AlertFn | undefined;
+}
+
+// Run by the agent's reconcile pass before it loads a set's registry as MASTER after holding it
+// as a replica (or at start): moves aside what the newest verified manifest does not list.
+// Returns true when it changed the registry. Without a token every conf counts (as the replica
+// rule); a node that never saw a verified generation of the set has only its own confs.
+export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
+  const { token } = o;
+  if (token === undefined) return false;
+  let changed = false;
+  await updateCarry(o.statePath, async (s) => {
+    const r = await readManifestFile(join(o.registry, MANIFEST), token);
+    const here = r.kind === 'ok' ? r.manifest : undefined;
+    // No state yet (an agent from before this rule): a peer's generation here means a replica.
+    const held = s?.held ?? (here && here.node !== o.node ? 'replica' : 'master');
+    if (held !== 'replica') return undefined;
+    const listed = newer(s?.manifest, here);
+    if (!listed || !verifyManifest(listed, token)) return undefined;
+    // An empty (or missing) registry carries nothing and is left as it is: the push rules say
+    // what an empty registry may do (src/sync/generation.ts).
+    const content = await contentOf(o.registry);
+    if (Object.keys(content.files).length === 0) return undefined;
+    // The registry's manifest missing, forged or older than the one remembered: put it back, so
+    // the generations go on from it (the next push is then not "diverged").
+    if (!here || here.counter < listed.counter) {
+      await writeManifest(o.registry, listed, token);
+      changed = true;
+    }
+    const unlisted = Object.keys(content.files).filter((f) => listed.files[f] !== content.files[f]);
+    if (unlisted.length === 0) return { held, manifest: listed, quarantined: s?.quarantined ?? [] };
+    const stamp = historyStamp(o.node, 'quarantine');
+    const at = new Date().toISOString();
+    const moved: Quarantined[] = [];
+    for (const file of unlisted) {
+      await keepFile(o.registry, stamp, file);
+      const reason =
+        listed.files[file] === undefined
+          ? `in no verified generation of ${o.set} (the newest is ${listed.counter} from ${listed.node}): not loaded, not signed, not pushed`
+          : `changed since verified generation ${listed.counter} from ${listed.node}: not loaded, not signed, not pushed`;
+      moved.push({ id: `${stamp}/${file}`, file, at, reason });
+      const line = `CONF QUARANTINED: set ${o.set}: ${file} ${reason}; kept as ${o.registry}/.supha-history/${stamp}/${file} (supha sync restore ${o.set} ${stamp}/${file} on this MASTER to adopt it)`;
+      o.log.error({ set: o.set, file, id: `${stamp}/${file}` }, line);
+      o.alert?.({ kind: 'conf-quarantined', summary: line, set: o.set, file, reason });
+    }
+    changed = true;
+    return { held, manifest: listed, quarantined: [...(s?.quarantined ?? []), ...moved] };
+  });
+  return changed;
+}
+
+// The agent's hook (src/agent/agent.ts): the set's options from the config.
+export async function carryForSet(cfg: Config, set: string, log: Logger, alert?: AlertFn): Promise<boolean> {
+  const ha = cfg.ha;
+  const sc = ha?.['service-sets'][set];
+  if (!ha || !sc) return false;
+  return carryAcrossPromotion({
+    set,
+    node: ha['node-name'] ?? hostname(),
+    registry: sc.registry,
+    token: await readToken(tokenFilePath(cfg)),
+    statePath: carryFile(cfg['state-dir'], set),
+    log,
+    alert,
+  });
+}
+
+// Quarantine entries still out of the registry (a restored conf is back, its entry done).
+export async function openQuarantine(path: string, registry: string): Promise<Quarantined[]> {
+  const s = await readCarry(path);
+  if (!s || s.quarantined.length === 0) return [];
+  const present = new Set(Object.keys((await contentOf(registry)).files));
+  const open = s.quarantined.filter((q) => !present.has(q.file));
+  if (open.length !== s.quarantined.length) await updateCarry(path, async (x) => x && { ...x, quarantined: x.quarantined.filter((q) => !present.has(q.file)) });
+  return open;
+}
+
+// supha sync adopt SET --local: the registry as it is is right; the quarantine alarm ends (the
+// files stay in the kept history).
+export function clearQuarantine(path: string): Promise<CarryState | undefined> {
+  return updateCarry(path, async (s) => s && { ...s, quarantined: [] });
+}
