@@ -239,7 +239,7 @@ export class Reconciler {
     };
     const h = this.healthOf(l);
     s.health = h;
-    const value: 0 | 1 = h.healthy || h.converging ? 0 : 1;
+    const value: 0 | 1 = h.healthy ? 0 : 1;
     const path = trackFilePath(this.d.stateDir, s.name);
     try {
       if (await writeTrackFile(path, value, l.track)) this.d.log.info({ set: s.name, track: path, value }, `track file ${value}: ${h.why}`);

@@ -19,9 +19,6 @@ export interface HealthInput {
 export interface Health {
   healthy: boolean;
   why: string;
-  // Not healthy only because programs are still STARTING (inside their startsecs): the track
-  // file is not raised for that, or every failover would FAULT the new MASTER at once.
-  converging?: boolean;
 }
 
 // Healthy means the desired role is reached. A node keepalived makes MASTER (or that has the VIP)
@@ -48,8 +45,7 @@ export function healthOf(h: HealthInput): Health {
   const problems = [...bad, ...missing];
   if (problems.length > 0) {
     const shown = problems.length > 5 ? `${problems.slice(0, 5).join(', ')} and ${problems.length - 5} more` : problems.join(', ');
-    const converging = missing.length === 0 && mine.every((p) => p.statename === 'RUNNING' || p.statename === 'STARTING');
-    return { healthy: false, why: `${role}, not converged: ${shown}`, ...(converging ? { converging } : {}) };
+    return { healthy: false, why: `${role}, not converged: ${shown}` };
   }
   if (h.passError !== undefined) return { healthy: false, why: `${role}, last pass failed: ${h.passError}` };
   if (starting > 0) return { healthy: true, why: `${role}: ${mine.length - starting} of ${mine.length} programs RUNNING, ${starting} starting` };

@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
-import { healthOf } from '../../src/ha/health.js';
 import { leaseTiming, minTtlMs, stopBudgetMs } from '../../src/quorum/index.js';
 import { entriesOf } from '../../src/registry/index.js';
 import { supha } from '../helpers/cli.js';
@@ -89,23 +88,5 @@ describe('ha.quorum in the config', () => {
     } finally {
       await cleanup();
     }
-  });
-
-  test('programs still STARTING do not raise the track file (the new MASTER is not FAULTed at once)', () => {
-    const h = (statename: 'STARTING' | 'BACKOFF' | 'RUNNING') =>
-      healthOf({
-        desired: 'MASTER',
-        effective: 'MASTER',
-        acted: 'MASTER',
-        held: false,
-        keepalivedAlive: true,
-        groups: ['web'],
-        infos: [{ group: 'web', name: 'web', statename }],
-        passError: undefined,
-      });
-    assert.equal(h('STARTING').healthy, false);
-    assert.equal(h('STARTING').converging, true);
-    assert.equal(h('BACKOFF').converging, undefined);
-    assert.equal(h('RUNNING').healthy, true);
   });
 });

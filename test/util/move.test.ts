@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { moveFileDurable } from '../../src/util/move.js';
 import { run } from '../../src/util/exec.js';
+import { moveFileDurable } from '../../src/util/move.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The second filesystem is a small tmpfs the test mounts itself (root), so the copy path always
