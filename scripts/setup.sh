@@ -9,7 +9,7 @@ if ! command -v node >/dev/null || ! node -e 'const [a,b]=process.versions.node.
   exit 1
 fi
 
-PACKAGES=(supervisor nginx keepalived rsync iproute2 procps bsdutils curl openssh-server nftables chromium)
+PACKAGES=(supervisor nginx keepalived rsync iproute2 procps bsdutils curl openssh-server nftables chromium etcd-server etcd-client)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { HoldStore, roleOfState } from '../ha/index.js';
 import { FifoReader, type NotifyEvent } from '../keepalived/index.js';
 import { Metrics } from '../metrics/index.js';
+import { createWitness, quorumModule, type Witness } from '../quorum/index.js';
 import { registryScans } from '../registry/index.js';
 import { type ProgramJson, programJson, type SupervisorClient } from '../supervisor/index.js';
 import { carryForSet } from '../sync/carry.js';
@@ -52,6 +53,8 @@ export class Agent implements AgentView {
   private control: Server | undefined;
   private http: HttpServer | undefined;
   private timer: NodeJS.Timeout | undefined;
+  // ha.quorum: the etcd witness that says whether a set may run here.
+  readonly witness: Witness | undefined;
 
   constructor(
     readonly cfg: Config,
@@ -70,8 +73,15 @@ export class Agent implements AgentView {
       project: cfg['project-name'],
       log: log.child({ module: 'alert' }),
     });
+    this.witness =
+      ha.quorum &&
+      createWitness(ha.quorum, this.node, log.child({ module: 'quorum' }), {
+        lost: (set) => this.reconciler.quorumChanged(set, 'quorum-lost'),
+        freed: (set) => this.reconciler.quorumChanged(set, 'quorum-free'),
+      });
     this.reconciler = new Reconciler({
       client,
+      ...(this.witness ? { quorum: this.witness } : {}),
       log: log.child({ module: 'reconcile' }),
       holds: this.holds,
       sets: this.sets,
@@ -187,6 +197,7 @@ export class Agent implements AgentView {
     ).catch((err: NodeJS.ErrnoException) => {
       throw new UserError(`ha.agent.listen ${ha.agent.listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message)}`);
     });
+    if (this.witness) this.modules.push(quorumModule(this.witness));
     await this.reconciler.kick('start');
     this.timer = setInterval(() => {
       void this.fifo?.check().catch((err) => this.log.error({ err }, 'fifo: reopen failed'));

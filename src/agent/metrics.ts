@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
+import type { QuorumStatus } from '../quorum/index.js';
 import type { StatusView } from './status-view.js';
 
 const ROLES = ['MASTER', 'BACKUP', 'FAULT', 'STOP', 'UNKNOWN'] as const;
@@ -30,6 +31,12 @@ function makeGauges(registry: Registry) {
     nodeSeconds: mk('supha_node_health_check_duration_seconds', 'Latency of the last health check of a node.', ['group', 'node']),
     nodeFails: mk('supha_node_health_fail_count', "The node's consecutive failed health checks.", ['group', 'node']),
     primary: mk('supha_node_group_primary', 'Whether the node group is the primary one (behind Nginx).', ['group']),
+    qHeld: mk('supha_quorum_held', "Whether this node holds the set's key in etcd (may run it).", ['set']),
+    qWaiting: mk('supha_quorum_waiting', 'Whether this node wants the set (MASTER) but is refused its key.', ['set']),
+    qFrozen: mk('supha_quorum_frozen', 'Whether the set runs with no etcd answering (policy freeze).', ['set']),
+    qLease: mk('supha_quorum_lease_remaining_seconds', "Least time before etcd may expire the set's lease.", ['set']),
+    qFences: mk('supha_quorum_fences', 'Times the set was stopped here because its lease could not be renewed (since the agent started).', ['set']),
+    qEndpoint: mk('supha_quorum_endpoint_up', 'Whether the etcd endpoint answered the last request sent to it.', ['endpoint']),
   };
 }
 
@@ -75,6 +82,15 @@ export class StateGauges {
         g.additive.set({ set, peer }, p.additive ? 1 : 0);
       }
     }
+    const quorum = v.modules.quorum as QuorumStatus | undefined;
+    for (const [set, q] of Object.entries(quorum?.sets ?? {})) {
+      g.qHeld.set({ set }, q.state === 'held' || q.state === 'frozen' ? 1 : 0);
+      g.qWaiting.set({ set }, q.state === 'waiting' ? 1 : 0);
+      g.qFrozen.set({ set }, q.state === 'frozen' ? 1 : 0);
+      g.qLease.set({ set }, (q.leaseRemainingMs ?? 0) / 1000);
+      g.qFences.set({ set }, q.fences);
+    }
+    for (const e of quorum?.endpoints ?? []) g.qEndpoint.set({ endpoint: e.endpoint }, e.ok === true ? 1 : 0);
     for (const grp of v.bluegreen?.groups ?? []) {
       g.primary.set({ group: grp.name }, grp.role === 'primary' ? 1 : 0);
       for (const n of grp.nodes) {

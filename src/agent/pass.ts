@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { type ApplyResult, type ConvergeResult, type Group, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
+import { stopBudgetMs } from '../quorum/budget.js';
 import { type RegistryEntry, type RegistryScan, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import type { SerialRunner } from '../sync/debounce.js';
@@ -53,6 +54,17 @@ export interface SetLoop {
   track: 0 | 1 | undefined;
 }
 
+// The quorum witness as the loop sees it (src/quorum): whether the set may run here.
+export interface QuorumGate {
+  holding(set: string): boolean;
+  // Why a MASTER of the set is refused the key (its track file says 1), or undefined.
+  blocked(set: string): string | undefined;
+  mayRun(set: string, budgetMs: number, signal: AbortSignal): Promise<{ ok: true } | { ok: false; why: string; freeze: boolean }>;
+  // The set's programs are down here: the key (if ours) is given up.
+  release(set: string): Promise<void>;
+  notWanted(set: string): void;
+}
+
 // What a pass needs of the Reconciler (declared here so this file does not import it).
 interface Loop {
   readonly table: ProcessTable;
@@ -70,6 +82,7 @@ interface Deps {
   // no verified generation lists (src/sync/carry.ts); true when it changed the registry.
   beforeMasterLoad?: ((set: string) => Promise<boolean>) | undefined;
   exclude?: ((set: string, entries: readonly RegistryEntry[]) => Promise<{ exclude: Set<string>; error?: string }>) | undefined;
+  quorum?: QuorumGate | undefined;
   log: Logger;
   stateDir: string;
   settleMs: number;
@@ -99,6 +112,19 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
   const scan = await scanOf(d, l);
   const changing = c.role !== set.acted;
   if (c.role !== 'MASTER') l.blocked = undefined;
+  // With a quorum witness nothing of the set runs here without its key, whatever the role: what a
+  // killed agent or a fenced holder left running is stopped before anything else.
+  const q = d.quorum;
+  let fenced: ConvergeResult | undefined;
+  if (q && !q.holding(set.name)) {
+    const infos = await loop.table.get();
+    fenced = await stopAll(d.client, await membersOf(loop, d, l, scan, infos), infos);
+    assume(loop.table, fenced.stopped, 'STOPPED');
+    if (fenced.stopped.length > 0)
+      d.log.warn({ set: set.name, stopped: fenced.stopped }, `quorum: stopped ${fenced.stopped.length} programs of ${set.name} running without its key`);
+    if (fenced.failed.length > 0) throw new Error(`quorum: could not stop ${fenced.failed.map((f) => `${f.name}: ${f.error}`).join(', ')}`);
+    await q.release(set.name);
+  }
   if (c.held || c.role === 'UNKNOWN') {
     // Held or UNKNOWN: a registry change is still loaded (nothing started, nothing stopped); a held
     // MASTER loads its own confs, UNKNOWN and a held non-MASTER only what a manifest lists.
@@ -114,10 +140,17 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
   }
   l.heldLogged = undefined;
   let result: ConvergeResult;
-  if (c.role === 'MASTER') result = await actMaster(loop, d, l, scan, changing);
-  else {
+  if (c.role === 'MASTER') {
+    const r = await actMaster(loop, d, l, scan, changing);
+    if ('refused' in r) {
+      // Refused the key (or frozen): nothing starts; the track file tells keepalived (reconcile.ts).
+      if (fenced && fenced.stopped.length > 0) loop.transition(set, c.trigger, set.acted, `quorum: ${r.refused}`, c.t0, fenced, false);
+      return;
+    }
+    result = r;
+  } else {
     try {
-      result = await actNotMaster(loop, d, l, scan);
+      result = await actNotMaster(loop, d, l, scan, fenced);
     } catch (err) {
       if (changing) loop.transition(set, c.trigger, c.role, c.why, c.t0, { ...NONE, failed: [{ name: set.name, error: errorMessage(err) }] }, false);
       throw err;
@@ -129,13 +162,15 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
     loop.transition(set, c.trigger, c.role, `repair: ${c.why}`, c.t0, result, false);
 }
 
-async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, changing: boolean): Promise<ConvergeResult> {
+async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, changing: boolean): Promise<ConvergeResult | { refused: string }> {
   const abort = new AbortController();
   l.abort = abort;
   let infos = await loop.table.get();
   await membersOf(loop, d, l, scan, infos);
   const u = await updateOf(loop, d, l, scan, infos, false);
   if (u?.changed) infos = await loop.table.read();
+  const gate = d.quorum ? await d.quorum.mayRun(l.set.name, stopBudgetMs(scan.entries).ms, abort.signal) : { ok: true as const };
+  if (!gate.ok) return { refused: gate.why };
   const skip = await d.exclude?.(l.set.name, scan.entries);
   l.excluded = skip?.exclude ?? new Set();
   const blocked = skip?.error === undefined ? undefined : `blue/green target unknown, no node started: ${skip.error}`;
@@ -148,10 +183,14 @@ async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, ch
   return result;
 }
 
-async function actNotMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan): Promise<ConvergeResult> {
+async function actNotMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, fenced: ConvergeResult | undefined): Promise<ConvergeResult> {
+  d.quorum?.notWanted(l.set.name);
   const infos = await loop.table.get();
   const result = await stopAll(d.client, await membersOf(loop, d, l, scan, infos), infos);
   assume(loop.table, result.stopped, 'STOPPED');
+  if (fenced) result.stopped.unshift(...fenced.stopped);
+  // A clean demotion gives the key up at once: the peer does not wait out the TTL.
+  if (d.quorum && result.failed.length === 0) await d.quorum.release(l.set.name);
   await updateOf(loop, d, l, scan, await loop.table.get(), true);
   return result;
 }

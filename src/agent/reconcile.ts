@@ -15,7 +15,7 @@ import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import { SerialRunner } from '../sync/debounce.js';
 import type { Logger } from '../util/log.js';
 import type { Role } from './module.js';
-import { converge, type SetLoop } from './pass.js';
+import { converge, type QuorumGate, type SetLoop } from './pass.js';
 import type { SetState, Transition } from './sets.js';
 import { ProcessTable } from './table.js';
 
@@ -40,6 +40,8 @@ export interface ReconcileDeps {
   // run only while a switch holds its lock); with `error`, the target is unknown (fail closed:
   // `exclude` is every node, the set is not healthy). `entries`: the set registry's scan.
   exclude?: (set: string, entries: readonly RegistryEntry[]) => Promise<{ exclude: Set<string>; error?: string }>;
+  // ha.quorum: the witness that says whether a set may run here (src/quorum).
+  quorum?: QuorumGate;
   onActed: (set: string, role: Role, previous: Role) => void;
   onTransition: (t: Transition) => void;
 }
@@ -142,6 +144,13 @@ export class Reconciler {
     void this.kick(trigger, set);
   }
 
+  // The quorum witness took the set's key away (fencing) or saw it free: a start in progress
+  // gives way, and a pass stops (or starts) at once.
+  quorumChanged(set: string, trigger: string): void {
+    this.loops.get(set)?.abort?.abort();
+    void this.kick(trigger, set);
+  }
+
   // The set's registry changed (a local edit or a replica push): its next pass reads it and
   // updates supervisord; resolves with what that update did.
   async registryChanged(set: string): Promise<ApplyResult> {
@@ -200,6 +209,8 @@ export class Reconciler {
   private healthOf(l: SetLoop): Health {
     const s = l.set;
     const infos = this.table.peek();
+    const refused = this.d.quorum?.blocked(s.name);
+    if (refused !== undefined) return { healthy: false, why: `MASTER, waiting for quorum: ${refused}` };
     return healthOf({
       desired: s.desired,
       effective: s.effective,

@@ -52,8 +52,23 @@ export interface PeerView {
   additive: boolean;
 }
 
+// The set's standing with the quorum witness (modules.quorum), when ha.quorum is set.
+export interface QuorumView {
+  state: 'held' | 'frozen' | 'waiting' | 'free';
+  holder: string | null;
+  since: string | null;
+  leaseRemainingMs: number | null;
+  lastRenewalAt: string | null;
+  waiting: string | null;
+  fences: number;
+  lastError: string | null;
+}
+
 export type SetView = SetState & {
   role: SetState['acted'];
+  // What an operator reads: the role, or "MASTER, waiting for quorum" while refused the key.
+  roleText: string;
+  quorum: QuorumView | null;
   healthy: boolean;
   lastApply: unknown;
   programList: ProgramJson[];
@@ -104,10 +119,14 @@ function peersOf(sync: unknown, set: string): PeerView[] {
 // The one picture of the agent: /status answers it as JSON, the page and `supha status` render it.
 export function buildStatus(i: StatusInput): StatusView {
   const sets: Record<string, SetView> = {};
+  const q = i.modules.quorum as { sets?: Record<string, QuorumView> } | undefined;
   for (const s of i.sets) {
+    const quorum = q?.sets?.[s.name] ?? null;
     sets[s.name] = {
       ...s,
       role: s.acted,
+      roleText: quorum?.state === 'waiting' ? 'MASTER, waiting for quorum' : quorum?.state === 'frozen' ? `${s.acted}, frozen (no quorum)` : s.acted,
+      quorum,
       healthy: s.health.healthy,
       lastApply: i.lastApply(s.name),
       programList: i.programs.bySet[s.name] ?? [],

@@ -83,6 +83,16 @@ function resolvePaths(cfg: RawConfig, configPath: string): Config {
         ...maybe('log-file', cfg.ha.agent['log-file']),
       },
     };
+    const q = cfg.ha.quorum;
+    if (q) {
+      const tls = q.tls && { ...maybe('ca-file', q.tls['ca-file']), ...maybe('cert-file', q.tls['cert-file']), ...maybe('key-file', q.tls['key-file']) };
+      out.ha.quorum = {
+        ...q,
+        prefix: q.prefix ?? `/supha/${cfg['project-name']}`,
+        ...(tls ? { tls } : {}),
+        ...(q.auth ? { auth: { ...q.auth, 'password-file': at(q.auth['password-file']) } } : {}),
+      };
+    }
   }
   return out;
 }

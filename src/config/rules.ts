@@ -75,6 +75,20 @@ export function checkRules(cfg: RawConfig): Problem[] {
     if (!isHostPort(cfg.ha.agent.listen)) add('ha.agent.listen', `expected host:port, got "${cfg.ha.agent.listen}"`);
     else if (!isLoopback(cfg.ha.agent.listen) && cfg.ha.agent['token-file'] === undefined)
       add('ha.agent.listen', `"${cfg.ha.agent.listen}" is not a loopback address: set ha.agent.token-file too (the API can hold sets)`);
+    const q = cfg.ha.quorum;
+    if (q) {
+      for (const [i, e] of q.endpoints.entries())
+        if (!isHttpUrl(e)) add(`ha.quorum.endpoints.${i}`, `expected an etcd client URL http(s)://host:port, got "${e}"`);
+      const ttl = q['lease-ttl-ms'];
+      if (ttl % 1000 !== 0 || ttl < 1000)
+        add('ha.quorum.lease-ttl-ms', `${ttl} is not a whole number of seconds (etcd counts leases in seconds): use 1000, 2000, 3000...`);
+      if (q['request-timeout-ms'] * 4 > ttl)
+        add('ha.quorum.request-timeout-ms', `${q['request-timeout-ms']} is more than a quarter of lease-ttl-ms (${ttl}): a renewal would not fit in the lease`);
+      if (q.prefix !== undefined && (!q.prefix.startsWith('/') || q.prefix.endsWith('/')))
+        add('ha.quorum.prefix', `expected a key prefix starting with "/" and not ending with one, got "${q.prefix}"`);
+      const tls = q.tls ?? {};
+      if ((tls['cert-file'] === undefined) !== (tls['key-file'] === undefined)) add('ha.quorum.tls', 'cert-file and key-file go together');
+    }
     const instances = new Map<string, string>();
     const registries = new Map<string, string>();
     const plain = new Set(cfg.supervisor['registry-dirs'].map((d) => normalize(`${d}/`)));

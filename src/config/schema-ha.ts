@@ -13,6 +13,33 @@ export const peerSchema = z.strictObject({
   'password-file': z.string().optional(),
 });
 
+// The quorum witness (docs/quorum.md): a lease-bound key in etcd decides who may run a set.
+export const quorumSchema = z.strictObject({
+  // etcd client URLs (http:// or https://), tried in order.
+  endpoints: z.array(z.string().min(1)).min(1),
+  // The lease of each set's owner key. etcd counts leases in whole seconds.
+  'lease-ttl-ms': z.number().int().positive().default(3_000),
+  // Keys live under <prefix>/sets/<set>/owner; default /supha/<project-name>.
+  prefix: z.string().min(1).optional(),
+  // No endpoint answers: stop (the safe default) or freeze (keep what runs, start nothing new).
+  policy: z.enum(['stop', 'freeze']).default('stop'),
+  // One request to an endpoint.
+  'request-timeout-ms': z.number().int().positive().default(500),
+  // How long a MASTER waits for the key (the old holder stopping, then releasing) before it
+  // writes its track file so keepalived moves the VIP away.
+  'acquire-wait-ms': z.number().int().nonnegative().default(1_500),
+  // https endpoints: the CA that signed etcd's certificate, and a client certificate if etcd asks.
+  tls: z
+    .strictObject({
+      'ca-file': z.string().optional(),
+      'cert-file': z.string().optional(),
+      'key-file': z.string().optional(),
+    })
+    .optional(),
+  // etcd's own authentication (etcdctl user add): the password in a file readable by root only.
+  auth: z.strictObject({ user: z.string().min(1), 'password-file': z.string().min(1) }).optional(),
+});
+
 export const haSchema = z.strictObject({
   'node-name': z.string().min(1).optional(),
   keepalived: z
@@ -63,6 +90,9 @@ export const haSchema = z.strictObject({
   // shell), the event as one JSON line on stdin (docs/alerts.md).
   'alert-command': z.array(z.string().min(1)).min(1).optional(),
   'alert-timeout-ms': z.number().int().positive().default(10_000),
+  quorum: quorumSchema.optional(),
 });
+
+export type QuorumConfig = z.infer<typeof quorumSchema>;
 
 export type HaConfig = z.infer<typeof haSchema>;

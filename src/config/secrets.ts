@@ -9,6 +9,8 @@ export async function secretProblems(cfg: Config): Promise<Problem[]> {
   const token = cfg.ha?.agent['token-file'];
   if (token) files.push(['ha.agent.token-file', token]);
   for (const [p, peer] of Object.entries(cfg.ha?.peers ?? {})) if (peer['password-file']) files.push([`ha.peers.${p}.password-file`, peer['password-file']]);
+  const qauth = cfg.ha?.quorum?.auth;
+  if (qauth) files.push(['ha.quorum.auth.password-file', qauth['password-file']]);
   const out: Problem[] = [];
   for (const [path, file] of files) {
     try {

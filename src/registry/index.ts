@@ -15,6 +15,8 @@ export interface RegistryEntry {
   file: string;
   autostart: boolean;
   priority: number;
+  // How long supervisord waits after the stop signal before SIGKILL (0 for a [group:]).
+  stopwaitsecs: number;
   // For [group:x], its programs.
   programs: string[];
 }
@@ -50,6 +52,7 @@ export function entriesOf(text: string, file: string): RegistryEntry[] {
       autostart: kind === 'group' ? true : boolean(get('autostart', 'true'), `${where} autostart`),
       // Event listeners default to -1 so they start first (options.py).
       priority: integer(get('priority', kind === 'eventlistener' ? '-1' : '999'), `${where} priority`),
+      stopwaitsecs: kind === 'group' ? 0 : integer(get('stopwaitsecs', '10'), `${where} stopwaitsecs`),
       programs: kind === 'group' ? groupPrograms(s.values.programs, where) : [],
     });
   }

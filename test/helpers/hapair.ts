@@ -41,6 +41,10 @@ export async function startHaPair(opts: {
   intervalMs?: number;
   // Changes a host's config.json before its agent starts (e.g. an nginx section).
   configure?: (cfg: Record<string, any>, dir: string) => void;
+  // Follow the set's track file (<dir>/state/track/app) in keepalived, as the shipped confs do.
+  trackFile?: boolean;
+  // Runs once the namespaces exist, before any host starts (e.g. an etcd in the bridge namespace).
+  beforeHosts?: (net: NetRig) => Promise<void>;
 }): Promise<HaPair> {
   const count = opts.count ?? 2;
   const net = await createNetRig(count);
@@ -54,6 +58,7 @@ export async function startHaPair(opts: {
     await net.destroy();
   };
   try {
+    await opts.beforeHosts?.(net);
     for (const [i, host] of net.hosts.entries()) {
       const tmp = await tempDir(`supha-ha${i + 1}-`);
       cleanups.push(tmp.cleanup);
@@ -105,6 +110,12 @@ stderr_logfile=${join(dir, 'listener.log')}
             peers: net.hosts.filter((h) => h !== host).map((h) => h.ip),
             vip: VIP,
             fifo,
+            ...(opts.trackFile
+              ? {
+                  top: `track_file supha_app {\n  file "${join(dir, 'state', 'track', 'app')}"\n  weight 0\n  init_file 0\n}\n`,
+                  extra: '  track_file {\n    supha_app\n  }\n',
+                }
+              : {}),
           });
           return this.ka;
         },

@@ -38,7 +38,7 @@ export function renderFragment(v: StatusView, now = Date.now()): string {
       sets.map((s) => [
         esc(s.name),
         esc(s.instance),
-        `<span class="role role-${esc(s.role)}">${esc(s.role)}</span>${s.held ? ` <b class="bad">held</b> (would be ${esc(s.effective)})` : ''}${s.bothMayRun ? ' <b class="bad">both hosts may run it</b>' : ''}${s.converged === false && s.lastError ? ' <b class="bad">not converged</b>' : ''}`,
+        `<span class="role role-${esc(s.role)}">${esc(s.roleText ?? s.role)}</span>${s.held ? ` <b class="bad">held</b> (would be ${esc(s.effective)})` : ''}${s.bothMayRun ? ' <b class="bad">both hosts may run it</b>' : ''}${s.converged === false && s.lastError ? ' <b class="bad">not converged</b>' : ''}`,
         esc(s.desired),
         s.vip === undefined ? '-' : `${esc(s.vip)} ${s.vipHere ? '<b>here</b>' : 'not here'}`,
         `${s.programs.running}/${s.programs.total} running${s.programs.fatal ? ` <b class="bad">${s.programs.fatal} FATAL</b>` : ''}`,
@@ -56,6 +56,34 @@ export function renderFragment(v: StatusView, now = Date.now()): string {
       progs.map((p) => [esc(p.set), esc(p.name), state(p.state), p.pid ? esc(p.pid) : '-', p.uptime ? `${p.uptime} s` : '-']),
     ),
   );
+  const quorum = sets.filter((s) => s.quorum);
+  if (quorum.length > 0) {
+    out.push('<h2>Quorum (etcd)</h2>');
+    out.push(
+      table(
+        'quorum',
+        ['set', 'state', 'holder', 'since', 'lease left', 'last renewal', 'fences', 'why'],
+        quorum.map((s) => {
+          const q = s.quorum!;
+          return [
+            esc(s.name),
+            q.state === 'waiting' ? '<b class="bad">waiting</b>' : state(q.state),
+            esc(q.holder ?? '-'),
+            esc(q.since ?? '-'),
+            q.leaseRemainingMs === null ? '-' : `${q.leaseRemainingMs} ms`,
+            ago(q.lastRenewalAt, now),
+            String(q.fences),
+            esc(q.waiting ?? q.lastError ?? '-'),
+          ];
+        }),
+      ),
+    );
+    const eps = (v.modules.quorum as { endpoints?: { endpoint: string; ok?: boolean; error?: string }[] } | undefined)?.endpoints ?? [];
+    for (const e of eps)
+      out.push(
+        `<p${e.ok === false ? ' class="bad"' : ''}>etcd ${esc(e.endpoint)}: ${e.ok === false ? `DOWN: ${esc(e.error ?? '')}` : e.ok ? 'answers' : 'not asked yet'}</p>`,
+      );
+  }
   out.push('<h2>Replication</h2>');
   const peers = sets.flatMap((s) => s.replication.map((p) => ({ set: s.name, ...p })));
   out.push(

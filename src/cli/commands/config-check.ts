@@ -2,13 +2,14 @@ import { ConfigError, loadConfig } from '../../config/index.js';
 import { secretProblems } from '../../config/secrets.js';
 import { EXIT } from '../../errors.js';
 import { nginxTarget } from '../../nginx/index.js';
+import { quorumProblems } from '../../quorum/check.js';
 import type { Io } from '../io.js';
 
 // Prints a short summary, or every problem as `path: message` and exits 2.
 export async function configCheckCommand(args: { config?: string | undefined }, io: Io): Promise<number> {
   try {
     const cfg = await loadConfig(args.config, io.env);
-    const secrets = await secretProblems(cfg);
+    const secrets = [...(await secretProblems(cfg)), ...(await quorumProblems(cfg))];
     if (secrets.length > 0) throw new ConfigError(cfg.configPath, secrets);
     io.out(`${cfg.configPath}: ok`);
     io.out(`  project ${cfg['project-name']}, state-dir ${cfg['state-dir']}, runtime-dir ${cfg['runtime-dir']}`);
@@ -26,6 +27,8 @@ export async function configCheckCommand(args: { config?: string | undefined }, 
     if (cfg.ha) {
       const sets = Object.entries(cfg.ha['service-sets']).map(([name, s]) => `${name} (${s['vrrp-instance']})`);
       io.out(`  ha node ${cfg.ha['node-name'] ?? '(unnamed)'}: sets ${sets.join(', ') || 'none'}; peers ${Object.keys(cfg.ha.peers).join(', ') || 'none'}`);
+      const q = cfg.ha.quorum;
+      if (q) io.out(`  quorum etcd ${q.endpoints.join(', ')}: keys under ${q.prefix}/sets/, lease ${q['lease-ttl-ms']} ms, policy ${q.policy}`);
     }
     return EXIT.OK;
   } catch (err) {

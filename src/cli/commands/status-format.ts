@@ -43,7 +43,7 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
     for (const s of sets) {
       const vip = s.vip === undefined ? '-' : `${s.vip} ${s.vipHere ? 'here' : 'not here'}`;
       const progs = `${s.programs.running}/${s.programs.total} running${s.programs.fatal ? `, ${s.programs.fatal} FATAL` : ''}`;
-      const role = `${s.role}${s.held ? ' (held)' : ''}${s.converged === false && s.lastError ? ' (not converged)' : ''}`;
+      const role = `${s.roleText ?? s.role}${s.held ? ' (held)' : ''}${s.converged === false && s.lastError ? ' (not converged)' : ''}`;
       rows.push([s.name, s.instance, role, s.desired, vip, progs, s.why]);
     }
     out.push('', ...table(rows, paint));
@@ -53,6 +53,27 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
       for (const p of s.problems ?? []) out.push(c(`  ${s.name} registry entry skipped: ${p.path}: ${p.message}`, 'yellow'));
       if (s.lastError) out.push(c(`  ${s.name} last pass failed: ${s.lastError}`, 'red'));
     }
+  }
+  const quorum = sets.filter((s) => s.quorum);
+  if (quorum.length > 0) {
+    const rows = [['SET', 'QUORUM', 'HOLDER', 'SINCE', 'LEASE LEFT', 'LAST RENEWAL', 'FENCES', 'WHY']];
+    for (const s of quorum) {
+      const q = s.quorum!;
+      rows.push([
+        s.name,
+        q.state,
+        q.holder ?? '-',
+        q.since ?? '-',
+        q.leaseRemainingMs === null ? '-' : `${q.leaseRemainingMs} ms`,
+        ago(q.lastRenewalAt, now),
+        String(q.fences),
+        q.waiting ?? q.lastError ?? '-',
+      ]);
+    }
+    out.push('', ...table(rows, paint));
+    const eps = (v.modules.quorum as { endpoints?: { endpoint: string; ok?: boolean; error?: string }[] } | undefined)?.endpoints ?? [];
+    for (const e of eps)
+      out.push(e.ok === false ? c(`  etcd ${e.endpoint} DOWN: ${e.error ?? ''}`, 'red') : `  etcd ${e.endpoint} ${e.ok ? 'answers' : 'not asked yet'}`);
   }
   const peers = sets.flatMap((s) => s.replication.map((p) => ({ set: s.name, ...p })));
   if (peers.length > 0) {
