@@ -1,6 +1,7 @@
 import type { ProgramJson } from '../supervisor/index.js';
 import type { ProcessEvent } from './protocol.js';
 import type { SetState, Transition } from './sets.js';
+import type { StrayInstance } from './strays.js';
 
 // What the agent's state objects give /status, the status page, `supha status` and /metrics.
 export interface StatusInput {
@@ -22,6 +23,8 @@ export interface StatusInput {
     listener: boolean;
   };
   transitions: readonly Transition[];
+  // keepalived instances that sent events no set follows (a problem: a misnamed set does nothing).
+  unknownInstances: readonly StrayInstance[];
   processEvents: readonly ProcessEvent[];
   // Each module's status() by name (sync: replication per peer; bluegreen: the health loop).
   modules: Record<string, unknown>;
@@ -83,6 +86,7 @@ export interface StatusView {
   sets: Record<string, SetView>;
   reconcile: StatusInput['reconcile'];
   transitions: Transition[];
+  unknownInstances: StrayInstance[];
   processEvents: ProcessEvent[];
   modules: Record<string, unknown>;
   supervisord: { ok: boolean; error?: string };
@@ -141,6 +145,7 @@ export function buildStatus(i: StatusInput): StatusView {
     sets,
     reconcile: i.reconcile,
     transitions: i.transitions.slice(-20),
+    unknownInstances: [...i.unknownInstances],
     processEvents: i.processEvents.slice(-20),
     modules: i.modules,
     supervisord: i.programs.error === undefined ? { ok: true } : { ok: false, error: i.programs.error },
