@@ -11,24 +11,13 @@ const DOC = join(import.meta.dirname, '../../../docs/configuration.md');
 // when the schema has a plain one.
 function schemaKeys(schema: z.ZodType, path: string, out: Map<string, unknown>, dflt?: unknown): void {
   const def = schema.def as unknown as Record<string, any>;
-  switch (def.type) {
-    case 'optional':
-    case 'nullable':
-      return schemaKeys(def.innerType, path, out, dflt);
-    case 'default':
-      return schemaKeys(def.innerType, path, out, dflt ?? def.defaultValue);
-    case 'prefault':
-      return schemaKeys(def.innerType, path, out, dflt);
-    case 'pipe':
-      return schemaKeys(def.in, path, out, dflt);
-    case 'object':
-      for (const [k, v] of Object.entries(def.shape as Record<string, z.ZodType>)) schemaKeys(v, path ? `${path}.${k}` : k, out);
-      return;
-    case 'record':
-      return schemaKeys(def.valueType, `${path}.<>`, out);
-    default:
-      out.set(path, dflt);
-  }
+  const t = def.type as string;
+  if (t === 'optional' || t === 'nullable' || t === 'prefault') schemaKeys(def.innerType, path, out, dflt);
+  else if (t === 'default') schemaKeys(def.innerType, path, out, dflt ?? def.defaultValue);
+  else if (t === 'pipe') schemaKeys(def.in, path, out, dflt);
+  else if (t === 'object') for (const [k, v] of Object.entries(def.shape as Record<string, z.ZodType>)) schemaKeys(v, path ? `${path}.${k}` : k, out);
+  else if (t === 'record') schemaKeys(def.valueType, `${path}.<>`, out);
+  else out.set(path, dflt);
 }
 
 // The page's tables: a heading's first code span is the prefix of the keys in the first column of
