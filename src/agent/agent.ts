@@ -264,6 +264,7 @@ export class Agent implements AgentView {
       },
       transitions: this.transitions,
       unknownInstances: this.strays.list(),
+      unknownInstanceEventsUnlisted: this.strays.unlisted,
       processEvents: [...this.lastEvents.values()],
       modules: Object.fromEntries(this.modules.map((m) => [m.name, m.status()])),
       programs,

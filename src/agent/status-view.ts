@@ -25,6 +25,8 @@ export interface StatusInput {
   transitions: readonly Transition[];
   // keepalived instances that sent events no set follows (a problem: a misnamed set does nothing).
   unknownInstances: readonly StrayInstance[];
+  // Events for further such instances, past the ones listed.
+  unknownInstanceEventsUnlisted: number;
   processEvents: readonly ProcessEvent[];
   // Each module's status() by name (sync: replication per peer; bluegreen: the health loop).
   modules: Record<string, unknown>;
@@ -87,6 +89,7 @@ export interface StatusView {
   reconcile: StatusInput['reconcile'];
   transitions: Transition[];
   unknownInstances: StrayInstance[];
+  unknownInstanceEventsUnlisted: number;
   processEvents: ProcessEvent[];
   modules: Record<string, unknown>;
   supervisord: { ok: boolean; error?: string };
@@ -146,6 +149,7 @@ export function buildStatus(i: StatusInput): StatusView {
     reconcile: i.reconcile,
     transitions: i.transitions.slice(-20),
     unknownInstances: [...i.unknownInstances],
+    unknownInstanceEventsUnlisted: i.unknownInstanceEventsUnlisted,
     processEvents: i.processEvents.slice(-20),
     modules: i.modules,
     supervisord: i.programs.error === undefined ? { ok: true } : { ok: false, error: i.programs.error },

@@ -11,14 +11,18 @@ export interface StrayInstance {
   lastAt: string;
 }
 
-// At most this many names are kept (whoever can write the FIFO or the control socket is root,
-// but a typo loop must not grow the map without end).
+// At most this many names are kept and warned about one by one; events for further names are only
+// counted, with one warning per interval for all of them (whoever can write the FIFO or the control
+// socket is root, but a script gone wrong must not grow the map or the log without end).
 const KEPT = 32;
 
 // Counts such events and warns once per instance per `intervalMs`, not once per event: keepalived
 // repeats an instance's state on every reload and a misnamed set would flood the log.
 export class StrayInstances {
   private readonly byName = new Map<string, StrayInstance & { warnedAt: number }>();
+  // Events for names past KEPT.
+  unlisted = 0;
+  private unlistedWarnedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly log: Logger,
@@ -28,8 +32,17 @@ export class StrayInstances {
   heard(instance: string, state: string, source: string, now = Date.now()): void {
     const at = new Date(now).toISOString();
     let s = this.byName.get(instance);
+    if (!s && this.byName.size >= KEPT) {
+      this.unlisted++;
+      if (now - this.unlistedWarnedAt < this.intervalMs) return;
+      this.unlistedWarnedAt = now;
+      this.log.warn(
+        { instance, state, source, unlisted: this.unlisted },
+        `events for more than ${KEPT} keepalived instances no set follows (${this.unlisted} not listed in status, the newest "${instance}"): ignored`,
+      );
+      return;
+    }
     if (!s) {
-      if (this.byName.size >= KEPT) this.byName.delete(this.byName.keys().next().value ?? '');
       s = { instance, events: 0, lastState: state, source, firstAt: at, lastAt: at, warnedAt: Number.NEGATIVE_INFINITY };
       this.byName.set(instance, s);
     }

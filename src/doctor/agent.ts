@@ -19,12 +19,13 @@ export async function agentChecks(cfg: Config): Promise<Check[]> {
     return [skip('agent events', errorMessage(err))];
   }
   const strays = view.unknownInstances ?? [];
+  const more = view.unknownInstanceEventsUnlisted ? `, and ${view.unknownInstanceEventsUnlisted} events for further instances` : '';
   if (strays.length === 0) return [ok('agent events', `${socket}: no event for an instance no set follows`)];
   const named = strays.map((u) => `${u.instance} (${u.events} events, last ${u.lastState} at ${u.lastAt})`).join(', ');
   return [
     warn(
       'agent events',
-      `the agent ignored events for keepalived instance ${named}: no set follows it`,
+      `the agent ignored events for keepalived instance ${named}${more}: no set follows it`,
       "name it in ha.service-sets.<set>.vrrp-instance exactly as in keepalived.conf, or ignore this if it is not supha's",
     ),
   ];

@@ -30,4 +30,10 @@ test('stray instance events warn once per instance per interval, and are all cou
     firstAt: '2026-01-01T00:00:00.000Z',
     lastAt: '2026-01-01T00:01:00.000Z',
   });
+  // Past 32 names, further ones are counted, and warned about once per interval all together.
+  lines.length = 0;
+  for (let i = 0; i < 100; i++) strays.heard(`VI_MANY${i}`, 'BACKUP', 'fifo', t0 + 60_001);
+  assert.equal(strays.list().length, 32);
+  assert.equal(strays.unlisted, 70);
+  assert.equal(lines.length, 31, '30 new names, then one line for the rest');
 });
