@@ -241,8 +241,8 @@ export class Reconciler {
     set.why = eff.why;
     const hold = this.d.holds.heldBy(set.name);
     set.held = hold !== undefined;
-    // NOTE: a gate on whether this node may run the set (a quorum lease) goes here: it turns
-    // eff.role MASTER into a non-MASTER role with its reason, before converge() acts on it.
+    // The quorum gate (ha.quorum) is not here: converge() asks it, a MASTER before it starts
+    // anything and every role before it gives the key up (pass.ts).
     try {
       await converge(this, this.d, l, { trigger, role: eff.role, why: eff.why, held: hold !== undefined, t0 });
       l.lastError = undefined;

@@ -115,11 +115,14 @@ export class Witness {
   // A MASTER's pass asks before it starts anything. The caller has stopped the set's programs if
   // it did not hold the key. Waits up to acquire-wait-ms for the key (the old holder stopping,
   // then releasing); after that the set is blocked until the key is free.
-  async mayRun(set: string, budgetMs: number, signal: AbortSignal): Promise<Gate> {
+  // `adopt`: the set's programs still run here under a hold (across an agent restart): a key this
+  // node's previous agent left is taken over (revoked, then taken again) rather than waited out.
+  async mayRun(set: string, budgetMs: number, signal: AbortSignal, opts: { adopt?: boolean } = {}): Promise<Gate> {
     const q = this.of(set);
     q.budgetMs = budgetMs;
     if (q.holding && q.frozen) return { ok: false, why: 'no quorum (policy freeze): keeps what runs, starts nothing', freeze: true };
     if (q.holding) return { ok: true };
+    if (opts.adopt && !q.staleChecked) await this.releaseStale(q);
     if (q.blocked) return { ok: false, why: q.blocked, freeze: false };
     q.wantedAt ??= performance.now();
     for (;;) {
