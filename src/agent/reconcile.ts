@@ -241,8 +241,8 @@ export class Reconciler {
     set.why = eff.why;
     const hold = this.d.holds.heldBy(set.name);
     set.held = hold !== undefined;
-    // NOTE: a gate on whether this node may run the set (a quorum lease) goes here: it turns
-    // eff.role MASTER into a non-MASTER role with its reason, before converge() acts on it.
+    // The quorum gate (ha.quorum) is inside converge(): a MASTER refused the key starts nothing,
+    // and without the key every member group is stopped first, whatever the role.
     try {
       await converge(this, this.d, l, { trigger, role: eff.role, why: eff.why, held: hold !== undefined, t0 });
       l.lastError = undefined;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import { errorMessage } from '../errors.js';
 import { minTtlMs, stopBudgetMs } from '../quorum/budget.js';
-import { type EtcdClient, etcdFromConfig } from '../quorum/etcd.js';
+import { type EtcdClient, EtcdError, etcdFromConfig } from '../quorum/etcd.js';
 import { parseOwner } from '../quorum/witness.js';
 import { scanRegistry } from '../registry/index.js';
 import { type Check, fail, ok, skip } from './types.js';
@@ -34,7 +34,10 @@ export async function quorumChecks(cfg: Config): Promise<Check[]> {
         out.push(ok(name, `etcd ${s.version}, healthy (leader ${s.leader})`));
       }
     } catch (err) {
-      out.push(fail(name, errorMessage(err), FIREWALL));
+      // etcd answered, with an error (a refused user or password, a certificate): not the network.
+      if (err instanceof EtcdError && !err.unreachable)
+        out.push(fail(name, `etcd answers: ${errorMessage(err)}`, 'check ha.quorum.auth (user, password-file) and ha.quorum.tls against etcd'));
+      else out.push(fail(name, errorMessage(err), FIREWALL));
     }
   }
   if (answering === 0) {

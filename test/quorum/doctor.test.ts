@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config/index.js';
 import type { Check } from '../../src/doctor/index.js';
 import { quorumChecks } from '../../src/doctor/quorum.js';
 import { EtcdClient } from '../../src/quorum/index.js';
+import { run } from '../../src/util/exec.js';
 import { supha } from '../helpers/cli.js';
 import { type Etcd, startEtcd } from '../helpers/etcd.js';
 import { freePort, tempDir, writeJson } from '../helpers/tmp.js';
@@ -113,5 +114,31 @@ describe('supha doctor: ha.quorum', () => {
     } finally {
       await writeFile(slow, '');
     }
+  });
+
+  // Last: it turns etcd's auth on.
+  test("etcd's auth: a wrong password, and a user that may not read the prefix", async () => {
+    const ctl = (...a: string[]) => run('etcdctl', ['--endpoints', etcd.url, ...a], { timeoutMs: 10_000 });
+    await ctl('user', 'add', 'root:rootpw', '--interactive=false');
+    await ctl('role', 'add', 'other');
+    await ctl('role', 'grant-permission', 'other', '--prefix=true', 'readwrite', '/other/');
+    await ctl('user', 'add', 'supha:right', '--interactive=false');
+    await ctl('user', 'grant-role', 'supha', 'other');
+    await ctl('auth', 'enable');
+    const pw = join(dir, 'etcd.password');
+    await writeFile(pw, 'wrong\n', { mode: 0o600 });
+    let cs = await checks({ auth: { user: 'supha', 'password-file': pw } });
+    const f = line(cs, `quorum endpoint ${etcd.url}`);
+    assert.equal(f.verdict, 'fail');
+    assert.match(f.detail, /^etcd answers: .*authentication failed/);
+    assert.match(f.fix ?? '', /ha\.quorum\.auth/);
+    await writeFile(pw, 'right\n', { mode: 0o600 });
+    cs = await checks({ auth: { user: 'supha', 'password-file': pw } });
+    assert.deepEqual(
+      cs.filter((c) => c.verdict !== 'ok').map((c) => c.name),
+      ['quorum prefix', 'quorum holder app'],
+    );
+    assert.match(line(cs, 'quorum prefix').detail, /permission denied/);
+    assert.match(line(cs, 'quorum prefix').fix ?? '', /grant-permission/);
   });
 });
