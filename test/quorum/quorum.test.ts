@@ -46,22 +46,27 @@ async function settled(pair: QuorumPair): Promise<HaNode> {
   );
 }
 
-// Real etcd (bridge namespace) and keepalived on two namespace hosts; lease TTL 4 s, stopwaitsecs
-// 1 (fencing after 2.5 s without a renewal). A sampler reads both supervisords every 50 ms.
-// NOTE: 4 s, not the default 3: a killed agent's lease may expire 3/4 TTL after the kill, and its
-// restart (Node's start, the stop of the orphans) took over 2.25 s at times on this loaded box.
-const TTL = 4_000;
+// Real etcd (bridge namespace) and keepalived on two namespace hosts; lease TTL 6 s, stopwaitsecs
+// 1 (fencing after 4.5 s without a renewal). A sampler reads both supervisords every 50 ms.
+// NOTE: 6 s, not the default 3 (as docs/install.md advises): a killed agent's lease may expire 3/4
+// TTL after the kill, and its restart (Node's start, the stop of the orphans) took over 2.25 s
+// under load ~7 and over 3 s under load ~23 on this 2-core box.
+const TTL = 6_000;
 describe('quorum witness: no set runs on two hosts', { timeout: 240_000 }, () => {
   let pair: QuorumPair;
   let sampler: DoubleRunSampler;
   before(async () => {
-    pair = await startQuorumPair({ ttlMs: TTL });
+    // etcd answered a revoke after more than 300 ms under load ~14 (its fsync): 1 s per request.
+    pair = await startQuorumPair({ ttlMs: TTL, requestTimeoutMs: 1_000 });
     sampler = new DoubleRunSampler(pair.nodes, NAMES).start();
   });
   after(async () => {
     sampler?.stop();
     if (process.env.QUORUM_DUMP)
-      for (const [i, n] of (pair?.nodes ?? []).entries()) await writeFile(`${process.env.QUORUM_DUMP}.n${i + 1}`, n.agent?.logs() ?? '');
+      for (const [i, n] of (pair?.nodes ?? []).entries()) {
+        await writeFile(`${process.env.QUORUM_DUMP}.n${i + 1}`, n.agent?.logs() ?? '');
+        await writeFile(`${process.env.QUORUM_DUMP}.ka${i + 1}`, n.ka?.logs() ?? '');
+      }
     await pair?.destroy();
   });
   const n1 = () => pair.nodes[0]!;
@@ -126,7 +131,7 @@ describe('quorum witness: no set runs on two hosts', { timeout: 240_000 }, () =>
     await pair.isolate(n1());
     await waitRunning(n1(), 0, 'node1 to fence itself', 10_000);
     const fencedAt = performance.now() - t0;
-    // Fencing 2.5 s after the last renewal (sent up to 1 s before the cut): before the TTL.
+    // Fencing 4.5 s after the last renewal (sent up to 1.5 s before the cut): before the TTL.
     assert.ok(fencedAt < TTL, `node1 fenced after ${Math.round(fencedAt)} ms, past the TTL`);
     assert.ok((await quorumOf(n1())).fences >= 1, 'node1 fenced itself (not a keepalived FAULT)');
     await waitRunning(n2(), N, 'node2 to take the set', 15_000);
@@ -199,11 +204,12 @@ describe('quorum witness: no set runs on two hosts', { timeout: 240_000 }, () =>
     const released = logs.indexOf('released the key a previous agent of this node left');
     assert.ok(stopped >= 0, 'the new agent stopped the orphans');
     assert.ok(released > stopped, 'then released the old key');
-    // The peer took the key only after that release (not when the dead agent's lease ran out).
+    // The peer took the key only once the orphans were stopped. NOTE: not "after the release line":
+    // etcd may apply the revoke, and the peer see the key free, before the answer reaches us.
     const timeOf = (text: string, what: string) => (JSON.parse(text.split('\n').find((l) => l.includes(what)) ?? '{}') as { time?: number }).time ?? Number.NaN;
-    const releasedAt = timeOf(logs, 'released the key a previous agent of this node left');
+    const stoppedAt = timeOf(logs, 'running without its key');
     const takenAt = timeOf(other.agent!.logs().slice(otherLogsAt), 'key taken');
-    assert.ok(takenAt >= releasedAt, `the peer took the key at ${takenAt}, the release was at ${releasedAt}`);
+    assert.ok(takenAt >= stoppedAt, `the peer took the key at ${takenAt}, the orphans were stopped at ${stoppedAt}`);
     assert.equal(await ownerOf(pair), other === n1() ? 'node1' : 'node2');
     assert.equal(sampler.doubleMs, 0, 'double-run ms');
     await holder.startKeepalived();
