@@ -91,6 +91,24 @@ export class EtcdClient {
     return kv && toKv(kv);
   }
 
+  // The answering member's version, its leader's id ("0": none) and its alarms/errors.
+  async status(): Promise<{ version: string; leader: string; errors: string[] }> {
+    const r = (await this.call('/v3/maintenance/status', {})) as { version?: string; leader?: string; errors?: string[] };
+    return { version: r.version ?? '?', leader: r.leader ?? '0', errors: r.errors ?? [] };
+  }
+
+  // How many keys lie under `prefix/` (a read of the prefix: refused without the permission).
+  async count(prefix: string): Promise<number> {
+    const r = (await this.call('/v3/kv/range', { key: b64(`${prefix}/`), range_end: b64(`${prefix}0`), count_only: true })) as { count?: string };
+    return Number(r.count ?? 0);
+  }
+
+  // Seconds the lease has left on etcd (-1: gone).
+  async timeToLive(id: string): Promise<number> {
+    const r = (await this.call('/v3/lease/timetolive', { ID: id })) as { TTL?: string };
+    return Number(r.TTL ?? -1);
+  }
+
   // One call: each endpoint in turn (the last good one first) until one answers.
   private async call(path: string, body: unknown): Promise<unknown> {
     const n = this.o.endpoints.length;

@@ -384,7 +384,7 @@ export interface QuorumStatus {
   sets: Record<string, QuorumSetStatus>;
 }
 
-function parseOwner(value: string | undefined): Owner | undefined {
+export function parseOwner(value: string | undefined): Owner | undefined {
   if (value === undefined) return undefined;
   try {
     const o = JSON.parse(value) as Partial<Owner>;
