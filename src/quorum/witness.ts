@@ -237,7 +237,7 @@ export class Witness {
         (t) => t.trim(),
         (err: NodeJS.ErrnoException) => {
           if (err.code === 'ENOENT') return '';
-          throw err;
+          throw new Error(`${file}: ${err.code ?? err.message}`);
         },
       );
       if (!/^[0-9a-f]{16}$/.test(id)) {
@@ -297,7 +297,9 @@ export class Witness {
   }
 
   private failed(q: SetQuorum, err: unknown): string {
-    const msg = err instanceof EtcdError && err.unreachable ? 'no etcd endpoint answers' : `etcd: ${(err as Error).message}`;
+    // Not an EtcdError: the host id file (its path in the message).
+    const msg =
+      err instanceof EtcdError ? (err.unreachable ? 'no etcd endpoint answers' : `etcd: ${err.message}`) : `ha.quorum.host-id-file: ${(err as Error).message}`;
     if (q.lastError !== msg) this.o.log.warn({ set: q.set, err: (err as Error).message }, `quorum ${q.set}: ${msg}`);
     q.lastError = msg;
     return msg;
