@@ -27,8 +27,10 @@ export class EtcdError extends Error {
 
 export interface KeyValue {
   value: string;
+  // '0': a key bound to no lease (an etcdctl put, a restore): it never expires.
   lease: string;
   createRevision: string;
+  modRevision: string;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -38,6 +40,7 @@ interface RawKv {
   value?: string;
   lease?: string;
   create_revision?: string;
+  mod_revision?: string;
 }
 
 export class EtcdClient {
@@ -83,6 +86,16 @@ export class EtcdClient {
     if (r.succeeded) return { created: true };
     const kv = r.responses?.[0]?.response_range?.kvs?.[0];
     return { created: false, held: kv && toKv(kv) };
+  }
+
+  // Deletes the key if it is still the version read (its mod revision); false when it changed.
+  async deleteIfUnchanged(key: string, modRevision: string): Promise<boolean> {
+    const k = b64(key);
+    const r = (await this.call('/v3/kv/txn', {
+      compare: [{ key: k, target: 'MOD', modRevision }],
+      success: [{ requestDeleteRange: { key: k } }],
+    })) as { succeeded?: boolean };
+    return r.succeeded === true;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -154,7 +167,7 @@ export class EtcdClient {
 }
 
 function toKv(kv: RawKv): KeyValue {
-  return { value: unb64(kv.value), lease: kv.lease ?? '0', createRevision: kv.create_revision ?? '0' };
+  return { value: unb64(kv.value), lease: kv.lease ?? '0', createRevision: kv.create_revision ?? '0', modRevision: kv.mod_revision ?? '0' };
 }
 
 // One POST with a hard deadline (connect, send, answer). A 2xx answers JSON; etcd's errors come

@@ -17,6 +17,7 @@ export function createWitness(q: QuorumConfig, node: string, log: Logger, on: { 
     ttlMs: q['lease-ttl-ms'],
     policy: q.policy,
     acquireWaitMs: q['acquire-wait-ms'],
+    hostIdFile: q['host-id-file'],
     log,
     lost: on.lost,
     freed: on.freed,
