@@ -87,6 +87,7 @@ export class Agent implements AgentView {
       sets: this.sets,
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
+      fifo: () => this.fifo,
       settleMs: cfg.supervisor['wait-timeout-ms'],
       onPass: (ms, ok) => this.metrics.reconcilePass(ms, ok),
       safetyPollMs: Math.max(60_000, ha.agent['reconcile-interval-ms'] * 6),

@@ -9,7 +9,7 @@ import {
   trackFilePath,
   writeTrackFile,
 } from '../ha/index.js';
-import { type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
+import { holdsPipe, type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
 import type { RegistryEntry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import { SerialRunner } from '../sync/debounce.js';
@@ -19,6 +19,9 @@ import { converge, type QuorumGate, type SetLoop } from './pass.js';
 import type { SetState, Transition } from './sets.js';
 import { ProcessTable } from './table.js';
 
+// How long keepalived may run without holding the agent's FIFO before status says so.
+const DEAF_GRACE_MS = 3_000;
+
 export interface ReconcileDeps {
   client: SupervisorClient;
   log: Logger;
@@ -26,6 +29,8 @@ export interface ReconcileDeps {
   sets: Map<string, SetState>;
   stateDir: string;
   pidFile: string;
+  // The agent's FIFO reader: whether keepalived writes to a pipe it reads.
+  fifo?: () => { path: string; inodes(): Set<string> } | undefined;
   // How long a start may take to settle (supervisor.wait-timeout-ms).
   settleMs: number;
   // After each set's pass: its duration and whether it failed (metrics).
@@ -56,6 +61,7 @@ export class Reconciler {
   private vipRetries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   keepalived: Liveness = { alive: false };
+  private deafSince: number | undefined;
   passes = 0;
   lastPassMs = 0;
   lastError: string | undefined;
@@ -229,12 +235,35 @@ export class Reconciler {
     });
   }
 
+  // keepalived's liveness, and whether it still writes to a FIFO the agent reads: keepalived 2.2
+  // drops notify_fifo on a reload (SIGHUP) when it comes before script_user in global_defs, and
+  // then tells no one of its state changes. Only said (status, log), not acted on: the set's
+  // health and the track file stay as they are, or one reload would move every set.
+  private async liveness(): Promise<Liveness> {
+    const live = await pidFileAlive(this.d.pidFile);
+    const fifo = this.d.fifo?.();
+    const inodes = fifo?.inodes();
+    const holds = live.alive && live.pid !== undefined && inodes && inodes.size > 0 ? await holdsPipe(live.pid, inodes) : undefined;
+    if (holds !== false) {
+      if (this.keepalived.deaf) this.d.log.info({ pid: live.pid }, 'keepalived writes to the FIFO again');
+      this.deafSince = undefined;
+      return live;
+    }
+    // A keepalived just started opens the FIFO a moment after it writes its pid file.
+    this.deafSince ??= Date.now();
+    if (Date.now() - this.deafSince < DEAF_GRACE_MS)
+      return this.keepalived.deaf && this.keepalived.pid === live.pid ? { ...live, deaf: this.keepalived.deaf } : live;
+    const deaf = `keepalived (pid ${live.pid}) has no FIFO the agent reads (${fifo?.path}) open: its state changes are not heard; restart keepalived (a reload drops notify_fifo placed before script_user in global_defs)`;
+    if (!this.keepalived.deaf) this.d.log.error({ pid: live.pid, fifo: fifo?.path }, deaf);
+    return { ...live, deaf };
+  }
+
   private async passOf(l: SetLoop): Promise<void> {
     const set = l.set;
     const trigger = [...l.triggers].join(',') || 'kick';
     l.triggers.clear();
     const t0 = performance.now();
-    this.keepalived = await pidFileAlive(this.d.pidFile);
+    this.keepalived = await this.liveness();
     set.vipHere = set.vip === undefined ? undefined : vipPresent(set.vip);
     const eff = effectiveRole(set.desired, { keepalivedAlive: this.keepalived.alive, vipHere: set.vipHere });
     set.effective = eff.role;

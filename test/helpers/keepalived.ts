@@ -32,17 +32,22 @@ export interface Keepalived {
   logs(): string;
   // SIGKILL of the parent and its VRRP child: the VIP stays on the interface.
   kill9(): Promise<void>;
+  // SIGHUP (after writing `confText` to its conf, if given); resolves once keepalived logs the
+  // reload as complete.
+  reload(confText?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 // The keepalived.conf a test host runs: VRRPv3, advert_int 0.1, unicast to the peers, notify_fifo.
+// NOTE: script_user before notify_fifo: keepalived 2.2 drops a notify_fifo parsed before it on a
+// reload (SIGHUP) and writes no more events (test/deps/keepalived.test.ts).
 export function keepalivedConf(o: KeepalivedOptions): string {
   const iface = o.iface ?? 'eth0';
   return `global_defs {
   router_id ${o.instance}_${o.routerId}_${o.priority}
   vrrp_version 3
-  notify_fifo ${o.fifo}
   script_user root
+  notify_fifo ${o.fifo}
   enable_script_security
   vrrp_garp_master_delay 0
   vrrp_garp_master_repeat 1
@@ -79,7 +84,9 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
   const argv = [...o.wrap, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', confPath, '-p', pidFile, '-r', vrrpPidFile, '-c', checkersPidFile];
   const child: ChildProcess = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
+  let reloads = 0;
   const collect = (d: Buffer) => {
+    reloads += String(d).match(/Reload (complete|finished)/g)?.length ?? 0;
     logs = (logs + String(d)).slice(-50_000);
   };
   child.stdout?.on('data', collect);
@@ -121,6 +128,12 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
       killPid(pid, 'SIGKILL');
       killPid(vrrp, 'SIGKILL');
       await exited;
+    },
+    async reload(confText) {
+      if (confText !== undefined) await writeFile(confPath, confText);
+      const before = reloads;
+      killPid(pid, 'SIGHUP');
+      await waitFor('keepalived to finish its reload', () => reloads > before, 15_000);
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
