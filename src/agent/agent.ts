@@ -202,6 +202,7 @@ export class Agent implements AgentView {
     await this.reconciler.kick('start');
     this.timer = setInterval(() => {
       void this.fifo?.check().catch((err) => this.log.error({ err }, 'fifo: reopen failed'));
+      void this.reconciler.checkHeard().catch((err) => this.log.error({ err }, 'fifo: cannot tell whether keepalived holds it'));
       void this.reconciler.kick('timer');
     }, ha.agent['reconcile-interval-ms']);
     const ctx: AgentContext = {

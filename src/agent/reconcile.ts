@@ -61,7 +61,8 @@ export class Reconciler {
   private vipRetries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   keepalived: Liveness = { alive: false };
-  private deafSince: number | undefined;
+  private deafSince: { pid: number; at: number } | undefined;
+  private deaf: { pid: number; why: string } | undefined;
   passes = 0;
   lastPassMs = 0;
   lastError: string | undefined;
@@ -235,27 +236,39 @@ export class Reconciler {
     });
   }
 
-  // keepalived's liveness, and whether it still writes to a FIFO the agent reads: keepalived 2.2
-  // drops notify_fifo on a reload (SIGHUP) when it comes before script_user in global_defs, and
-  // then tells no one of its state changes. Only said (status, log), not acted on: the set's
-  // health and the track file stay as they are, or one reload would move every set.
-  private async liveness(): Promise<Liveness> {
-    const live = await pidFileAlive(this.d.pidFile);
+  // Whether keepalived still writes to a FIFO the agent reads: keepalived 2.2 drops notify_fifo
+  // on a reload (SIGHUP) when it comes before script_user in global_defs, and then tells no one of
+  // its state changes. Called from the agent's timer, not in a pass (it reads /proc). Only said
+  // (status, log), not acted on: the set's health and the track file stay as they are, or one
+  // reload would move every set.
+  async checkHeard(): Promise<void> {
+    const live = this.keepalived;
+    const pid = live.alive ? live.pid : undefined;
     const fifo = this.d.fifo?.();
     const inodes = fifo?.inodes();
-    const holds = live.alive && live.pid !== undefined && inodes && inodes.size > 0 ? await holdsPipe(live.pid, inodes) : undefined;
-    if (holds !== false) {
-      if (this.keepalived.deaf) this.d.log.info({ pid: live.pid }, 'keepalived writes to the FIFO again');
+    const holds = pid === undefined || !inodes || inodes.size === 0 ? undefined : await holdsPipe(pid, inodes);
+    if (pid === undefined || holds !== false) {
+      if (this.deaf && holds) this.d.log.info({ pid }, 'keepalived writes to the FIFO again');
+      // Dead (status says so), or /proc cannot tell: nothing to say.
+      if (this.deaf && pid === undefined) return;
+      this.deaf = undefined;
       this.deafSince = undefined;
-      return live;
+      return;
     }
     // A keepalived just started opens the FIFO a moment after it writes its pid file.
-    this.deafSince ??= Date.now();
-    if (Date.now() - this.deafSince < DEAF_GRACE_MS)
-      return this.keepalived.deaf && this.keepalived.pid === live.pid ? { ...live, deaf: this.keepalived.deaf } : live;
-    const deaf = `keepalived (pid ${live.pid}) has no FIFO the agent reads (${fifo?.path}) open: its state changes are not heard; restart keepalived (a reload drops notify_fifo placed before script_user in global_defs)`;
-    if (!this.keepalived.deaf) this.d.log.error({ pid: live.pid, fifo: fifo?.path }, deaf);
-    return { ...live, deaf };
+    const since = this.deafSince?.pid === pid ? this.deafSince : { pid, at: Date.now() };
+    this.deafSince = since;
+    if (this.deaf?.pid === pid || Date.now() - since.at < DEAF_GRACE_MS) return;
+    const why = `keepalived (pid ${pid}) has no FIFO the agent reads (${fifo?.path}) open: its state changes are not heard; restart keepalived (a reload drops notify_fifo placed before script_user in global_defs)`;
+    this.d.log.error({ pid, fifo: fifo?.path }, why);
+    this.deaf = { pid, why };
+    this.keepalived = { ...live, deaf: why };
+  }
+
+  private async liveness(): Promise<Liveness> {
+    const live = await pidFileAlive(this.d.pidFile);
+    const deaf = this.deaf;
+    return live.alive && deaf && deaf.pid === live.pid ? { ...live, deaf: deaf.why } : live;
   }
 
   private async passOf(l: SetLoop): Promise<void> {

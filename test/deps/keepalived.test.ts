@@ -160,6 +160,6 @@ describe('keepalived restarted, reloaded, its FIFO deleted', { timeout: 240_000 
       const x = await n2().agent!.status();
       return x.keepalived.alive && x.keepalived.deaf === undefined && x.sets.app.desired === 'BACKUP';
     });
-    assert.match(n2().agent!.logs(), /keepalived writes to the FIFO again/);
+    await waitFor('the agent to log it', () => /keepalived writes to the FIFO again/.test(n2().agent!.logs()));
   });
 });

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { run } from '../../src/util/exec.js';
 import { waitFor } from './tmp.js';
 
 export interface KeepalivedOptions {
@@ -157,6 +159,55 @@ export async function keepalivedStandIn(dir: string): Promise<{ pid: number; kil
     pid: child.pid ?? 0,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+// A real keepalived alone in its own network namespace (a veth pair for its non-lo interface,
+// 198.19.254.0/24 inside it), for one-node tests: its pid file names a live keepalived and it
+// writes to `fifo` (made here first, so keepalived neither creates nor removes it), but for an
+// instance no set follows (VI_LONE): the test drives the set's role with `supha notify` and FIFO
+// lines. kill() is SIGKILL of every keepalived process; stop() also deletes the namespace.
+export async function loneKeepalived(dir: string, fifo: string): Promise<{ pid: number; pidFile: string; kill(): Promise<void>; stop(): Promise<void> }> {
+  const ns = `ska${randomBytes(3).toString('hex')}`;
+  const ip = (args: string[]) => run('ip', ['-n', ns, ...args], { timeoutMs: 10_000 });
+  await run('ip', ['netns', 'add', ns], { timeoutMs: 10_000 });
+  const delNs = () => run('ip', ['netns', 'del', ns], { timeoutMs: 10_000 }).then(() => {});
+  let ka: Keepalived | undefined;
+  try {
+    await ip(['link', 'set', 'lo', 'up']);
+    await ip(['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+    await ip(['link', 'set', 'v0', 'up']);
+    await ip(['link', 'set', 'v1', 'up']);
+    await ip(['addr', 'add', '198.19.254.1/24', 'dev', 'v0']);
+    await mkdir(dirname(fifo), { recursive: true });
+    if (!(await lstat(fifo).catch(() => undefined))?.isFIFO()) await run('mkfifo', ['-m', '0600', fifo], { timeoutMs: 5_000 });
+    const kaDir = join(dir, `lone-${ns}`);
+    await mkdir(kaDir);
+    ka = await startKeepalived({
+      dir: kaDir,
+      wrap: ['ip', 'netns', 'exec', ns],
+      instance: 'VI_LONE',
+      routerId: 254,
+      priority: 100,
+      srcIp: '198.19.254.1',
+      peers: ['198.19.254.2'],
+      vip: '198.19.254.100',
+      fifo,
+      iface: 'v0',
+    });
+  } catch (err) {
+    await delNs().catch(() => {});
+    throw err;
+  }
+  const k = ka;
+  return {
+    pid: k.pid,
+    pidFile: k.pidFile,
+    kill: () => k.kill9(),
+    async stop() {
+      await k.kill9();
+      await delNs().catch(() => {});
     },
   };
 }
