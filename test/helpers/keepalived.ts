@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run } from '../../src/util/exec.js';
 import { waitFor } from './tmp.js';
@@ -143,22 +143,6 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
       const timer = setTimeout(() => killPid(pid, 'SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
-    },
-  };
-}
-
-// A process whose name is keepalived (a copy of sleep) for one-node tests that need only
-// "keepalived is running" (its pid file naming a live keepalived), not VRRP. Stopped by its PID.
-export async function keepalivedStandIn(dir: string): Promise<{ pid: number; kill(): void }> {
-  const bin = join(dir, 'keepalived');
-  await copyFile('/bin/sleep', bin);
-  await chmod(bin, 0o755);
-  const child = spawn(bin, ['100000'], { stdio: 'ignore' });
-  await waitFor('the stand-in to run', async () => (await readFile(`/proc/${child.pid}/comm`, 'utf8').catch(() => '')).trim() === 'keepalived');
-  return {
-    pid: child.pid ?? 0,
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
 }
