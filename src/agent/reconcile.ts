@@ -247,10 +247,11 @@ export class Reconciler {
     const fifo = this.d.fifo?.();
     const inodes = fifo?.inodes();
     const holds = pid === undefined || !inodes || inodes.size === 0 ? undefined : await holdsPipe(pid, inodes);
-    if (pid === undefined || holds !== false) {
-      if (this.deaf && holds) this.d.log.info({ pid }, 'keepalived writes to the FIFO again');
-      // Dead (status says so), or /proc cannot tell: nothing to say.
-      if (this.deaf && pid === undefined) return;
+    // Dead (status says so), or /proc cannot tell (another user's process, or it died since the
+    // last pass): nothing new to say.
+    if (pid === undefined || holds === undefined) return;
+    if (holds) {
+      if (this.deaf) this.d.log.info({ pid }, 'keepalived writes to the FIFO again');
       this.deaf = undefined;
       this.deafSince = undefined;
       return;

@@ -160,6 +160,15 @@ describe('keepalived restarted, reloaded, its FIFO deleted', { timeout: 240_000 
       const x = await n2().agent!.status();
       return x.keepalived.alive && x.keepalived.deaf === undefined && x.sets.app.desired === 'BACKUP';
     });
-    await waitFor('the agent to log it', () => /keepalived writes to the FIFO again/.test(n2().agent!.logs()));
+    await waitFor('the agent to log it', () => /keepalived writes to the FIFO again/.test(n2().agent!.logs())).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; node2's agent:\n${n2()
+          .agent!.logs()
+          .split('\n')
+          .filter((l) => /keepalived|fifo/i.test(l))
+          .slice(-12)
+          .join('\n')}`,
+      );
+    });
   });
 });
