@@ -274,10 +274,12 @@ export class Reconciler {
 
   private async passOf(l: SetLoop): Promise<void> {
     const set = l.set;
-    const trigger = [...l.triggers].join(',') || 'kick';
-    l.triggers.clear();
     const t0 = performance.now();
     this.keepalived = await this.liveness();
+    // NOTE: after the await: a kick that came meanwhile (a FIFO event) is what this pass acts on
+    // (the desired role is read below), so it names the transition, not the timer that began it.
+    const trigger = [...l.triggers].join(',') || 'kick';
+    l.triggers.clear();
     set.vipHere = set.vip === undefined ? undefined : vipPresent(set.vip);
     const eff = effectiveRole(set.desired, { keepalivedAlive: this.keepalived.alive, vipHere: set.vipHere });
     set.effective = eff.role;
