@@ -141,7 +141,7 @@ export class Witness {
     q.budgetMs = budgetMs;
     if (q.holding && q.frozen) return { ok: false, why: 'no quorum (policy freeze): keeps what runs, starts nothing', freeze: true };
     if (q.holding) return { ok: true };
-    if (opts.adopt && !q.staleChecked) await this.releaseStale(q);
+    if (opts.adopt && !q.staleChecked) await this.releaseStale(q, true);
     if (q.blocked) return { ok: false, why: q.blocked, freeze: false };
     q.wantedAt ??= performance.now();
     let wait = RETRY_MS;
@@ -180,11 +180,13 @@ export class Witness {
 
   // Once per agent start, with the set down here: a key this node's previous agent left (killed,
   // its lease still running) is given up, so the peer need not wait out its TTL.
-  private async releaseStale(q: SetQuorum): Promise<void> {
+  // `adopt`: the set still runs here under a hold; its programs are this host's, so a previous
+  // agent's key is cleared although the set is not down.
+  private async releaseStale(q: SetQuorum, adopt = false): Promise<void> {
     try {
       const kv = await this.o.etcd.get(q.key);
       q.staleChecked = true;
-      if (kv && q.lease === undefined) await this.clearStale(q, kv);
+      if (kv && q.lease === undefined) await this.clearStale(q, kv, adopt);
     } catch (err) {
       this.failed(q, err);
     }
@@ -195,8 +197,8 @@ export class Witness {
   // (deleted if unchanged: it would never expire). True when it is gone. Anything else (another
   // host, even one with our node name; a lease-less key naming another node) is left alone and
   // said once.
-  private async clearStale(q: SetQuorum, kv: KeyValue): Promise<boolean> {
-    if (!q.down) return false;
+  private async clearStale(q: SetQuorum, kv: KeyValue, adopt = false): Promise<boolean> {
+    if (!q.down && !adopt) return false;
     const owner = parseOwner(kv.value);
     const host = await this.hostId();
     if (kv.lease === '0') {
