@@ -53,7 +53,7 @@ export class SyncModule implements AgentModule {
         retention: { maxAgeDays: s['history-max-age-days'], maxCount: s['history-max-count'] },
         loop: ctx,
         log: log.child({ set }),
-        roleOf: () => ctx.roleOf(set),
+        roleOf: () => (ctx.syncRoleOf ?? ctx.roleOf)(set),
         isPaused: () => pause.isPaused(set),
         pausedSince: () => pause.since(set),
         debounceMs: s['debounce-ms'],

@@ -125,4 +125,28 @@ describe('sync accept: a MASTER refuses writes through its rsync module', { time
     await readFile(join(reg(), 'mine2.conf'));
     assert.ok(!(await signed()).includes('mine.conf'));
   });
+
+  // Held across a demotion (issue 10 review): the held node keeps running the set as MASTER, but
+  // keepalived has made it BACKUP; what is written into its registry then is a replica's.
+  test('held as MASTER after keepalived demoted it: a new conf is not signed, and is quarantined when it is MASTER again', async () => {
+    await cli('notify', 'INSTANCE', 'VI_own', 'MASTER');
+    await waitFor('MASTER of own', async () => (await syncRole()) === 'MASTER', 20_000);
+    await cli('hold', '--set', 'own', '--reason', 'accept test');
+    await cli('notify', 'INSTANCE', 'VI_own', 'BACKUP');
+    await waitFor('keepalived BACKUP seen under the hold', async () => (await agent!.status()).sets.own.effective === 'BACKUP', 20_000);
+    assert.equal((await agent!.status()).sets.own.role, 'MASTER', 'the hold keeps acting as MASTER');
+    await writeFile(join(reg(), 'late.conf'), programConf('late', { command: '/bin/sleep 100000' }));
+    const rejected = async () => ((await agent!.status()).sets.own.lastApply?.rejected ?? []).map((r: { file: string }) => r.file);
+    await waitFor('late.conf refused or signed', async () => (await rejected()).includes('late.conf') || (await signed()).includes('late.conf'), 20_000);
+    assert.ok(!(await signed()).includes('late.conf'), 'late.conf was signed by a node keepalived has as BACKUP');
+    await cli('notify', 'INSTANCE', 'VI_own', 'MASTER');
+    await cli('release', '--set', 'own');
+    const quarantined = async () => {
+      const r = await askAgent(sock(), { op: 'sync', action: 'status' }, 3_000);
+      return r.ok ? (r.sync as any).sets.own.quarantined.map((q: { file: string }) => q.file) : [];
+    };
+    await waitFor('late.conf quarantined once MASTER again', async () => (await quarantined()).includes('late.conf'), 20_000);
+    assert.ok(!(await signed()).includes('late.conf'));
+    assert.ok(!(await sv.client().getAllProcessInfo()).some((p) => p.name === 'late'), 'late loaded');
+  });
 });
