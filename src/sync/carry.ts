@@ -6,7 +6,7 @@ import type { AlertFn } from '../alert/index.js';
 import type { Config } from '../config/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/log.js';
-import { keepFile } from './history.js';
+import { ensureHistoryDir, keepFile } from './history.js';
 import { contentOf, MANIFEST, type Manifest, parseManifest, readManifestFile, verifyManifest, writeManifest } from './manifest.js';
 import { historyStamp } from './rsync.js';
 import { readToken } from './token.js';
@@ -127,6 +127,7 @@ export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
     const unlisted = Object.keys(content.files).filter((f) => listed.files[f] !== content.files[f]);
     if (unlisted.length === 0) return { held, manifest: listed, quarantined: s?.quarantined ?? [] };
     const stamp = historyStamp(o.node, 'quarantine');
+    await historyAlarm(o, await ensureHistoryDir(o.registry));
     const at = new Date().toISOString();
     const moved: Quarantined[] = [];
     for (const file of unlisted) {
@@ -144,6 +145,14 @@ export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
     return { held, manifest: listed, quarantined: [...(s?.quarantined ?? []), ...moved] };
   });
   return changed;
+}
+
+// <registry>/.supha-history was not a folder and was renamed aside (ensureHistoryDir).
+export async function historyAlarm(o: { set: string; registry: string; log: Logger; alert?: AlertFn | undefined }, aside: string | undefined): Promise<void> {
+  if (aside === undefined) return;
+  const line = `set ${o.set}: ${o.registry}/.supha-history was not a folder (a file or a symlink): renamed to ${aside}, a fresh folder keeps the history`;
+  o.log.error({ set: o.set, aside }, line);
+  o.alert?.({ kind: 'history-moved', summary: line, set: o.set });
 }
 
 // The agent's hook (src/agent/agent.ts): the set's options from the config.

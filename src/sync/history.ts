@@ -88,6 +88,7 @@ export async function restoreHistory(registry: string, node: string, wanted: rea
     return hit;
   });
   const stamp = historyStamp(node, 'restore');
+  await ensureHistoryDir(registry);
   const done: string[] = [];
   for (const k of picks) {
     const dest = join(registry, k.file);
@@ -100,6 +101,24 @@ export async function restoreHistory(registry: string, node: string, wanted: rea
     done.push(k.id);
   }
   return done;
+}
+
+// Makes <registry>/.supha-history a real folder: anything else of that name (a regular file, a
+// symlink that could point into supervisord's include) is renamed aside, to a dot name nothing
+// loads or replicates. Returns that name when it did, so the caller can raise the alarm.
+export async function ensureHistoryDir(registry: string): Promise<string | undefined> {
+  const dir = historyDir(registry);
+  const st = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  let aside: string | undefined;
+  if (st && !st.isDirectory()) {
+    aside = `${dir}.not-a-folder-${historyStamp('x', 'moved').slice(0, 24)}`;
+    await rename(dir, aside);
+  }
+  await mkdir(dir, { recursive: true });
+  return aside;
 }
 
 // Moves a file into a fresh stamp (adopt keeps what it replaces this way).
