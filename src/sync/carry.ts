@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/log.js';
 import { ensureHistoryDir, keepFile } from './history.js';
-import { contentOf, MANIFEST, type Manifest, parseManifest, readManifestFile, verifyManifest, writeManifest } from './manifest.js';
+import { contentOf, MANIFEST, type Manifest, parseManifest, readManifest, readManifestFile, verifyManifest, writeManifest } from './manifest.js';
 import { historyStamp } from './rsync.js';
 import { readToken } from './token.js';
 
@@ -33,22 +33,33 @@ export interface Quarantined {
 export interface CarryState {
   held: 'master' | 'replica';
   manifest?: Manifest | undefined;
+  // The confs (name → sha256) the registry held when this node first noted the set (before its
+  // agent's first pass, so before any push into it was accepted): what a node that never
+  // received a verified generation carries (its own confs: the mutual standby start-up).
+  own?: Record<string, string> | undefined;
   quarantined: Quarantined[];
 }
 
 export const carryFile = (stateDir: string, set: string) => join(stateDir, 'sync', `${set}.carry.json`);
 
+// What a carry file that cannot be read or parsed counts as: a replica with nothing verified
+// (fail closed: a promotion then carries only a manifest that verifies; the rest is quarantined,
+// which keeps it in the history).
+const UNREADABLE: CarryState = { held: 'replica', own: {}, quarantined: [] };
+
+// Undefined only when there is no file.
 export async function readCarry(path: string): Promise<CarryState | undefined> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : UNREADABLE;
   }
-  const s = raw as Partial<CarryState>;
-  if (s.held !== 'master' && s.held !== 'replica') return undefined;
+  const s = (raw ?? {}) as Partial<CarryState>;
+  if (s.held !== 'master' && s.held !== 'replica') return UNREADABLE;
   const manifest = s.manifest === undefined ? undefined : parseManifest(JSON.stringify(s.manifest));
-  return { held: s.held, manifest, quarantined: Array.isArray(s.quarantined) ? s.quarantined.filter((q) => typeof q?.file === 'string') : [] };
+  const own = typeof s.own === 'object' && s.own !== null && Object.values(s.own).every((v) => typeof v === 'string') ? s.own : undefined;
+  return { held: s.held, manifest, own, quarantined: Array.isArray(s.quarantined) ? s.quarantined.filter((q) => typeof q?.file === 'string') : [] };
 }
 
 // One change at a time per file (the pass's promotion check and the set's notes run in one agent).
@@ -73,7 +84,21 @@ const newer = (a: Manifest | undefined, b: Manifest | undefined) => (!a ? b : !b
 
 // This node now runs the set as MASTER: its generations are its own.
 export function noteMaster(path: string, own: Manifest | undefined): Promise<CarryState | undefined> {
-  return updateCarry(path, async (s) => ({ held: 'master', manifest: own ?? s?.manifest, quarantined: s?.quarantined ?? [] }));
+  return updateCarry(path, async (s) => ({ ...s, held: 'master', manifest: own ?? s?.manifest, quarantined: s?.quarantined ?? [] }));
+}
+
+// Before the agent's first pass (and when replication starts): the set's first note on this node
+// records what the registry holds now as its own confs; a node that never noted the set counts as
+// MASTER unless a peer's verified generation is there. Later, a missing carry file is a replica
+// with nothing verified (fail closed).
+export function noteStart(path: string, registry: string, node: string, token: string | undefined): Promise<CarryState | undefined> {
+  return updateCarry(path, async (s) => {
+    if (s?.own !== undefined) return undefined;
+    const own = (await contentOf(registry)).files;
+    if (s) return { ...s, own };
+    const here = token === undefined ? undefined : await readManifest(registry, token);
+    return { held: here && here.node !== node ? 'replica' : 'master', manifest: here, own, quarantined: [] };
+  });
 }
 
 // This node holds the set as a replica (BACKUP, FAULT, STOP, or demoted): the registry's
@@ -84,7 +109,7 @@ export function noteReplica(path: string, registry: string, token: string | unde
     if (!held && s?.held !== 'replica') return undefined;
     const r = token === undefined ? undefined : await readManifestFile(join(registry, MANIFEST), token);
     const seen = r?.kind === 'ok' ? r.manifest : undefined;
-    return { held: 'replica', manifest: newer(s?.manifest, seen), quarantined: s?.quarantined ?? [] };
+    return { ...s, held: 'replica', manifest: newer(s?.manifest, seen), quarantined: s?.quarantined ?? [] };
   });
 }
 
@@ -101,31 +126,43 @@ export interface CarryOptions {
 // Run by the agent's reconcile pass before it loads a set's registry as MASTER after holding it
 // as a replica (or at start): moves aside what the newest verified manifest does not list.
 // Returns true when it changed the registry. Without a token every conf counts (as the replica
-// rule); a node that never saw a verified generation of the set has only its own confs.
+// rule). Fails closed: no carry file (after noteStart made one) or an unreadable one is a replica
+// with nothing verified; a remembered or present manifest that does not verify (the token was
+// rotated, or it was forged) lists nothing; a node that never received a verified generation
+// carries only its own confs (noteStart).
 export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
   const { token } = o;
   if (token === undefined) return false;
   let changed = false;
-  await updateCarry(o.statePath, async (s) => {
+  await updateCarry(o.statePath, async (got) => {
+    const s = got ?? UNREADABLE;
     const r = await readManifestFile(join(o.registry, MANIFEST), token);
     const here = r.kind === 'ok' ? r.manifest : undefined;
-    // No state yet (an agent from before this rule): a peer's generation here means a replica.
-    const held = s?.held ?? (here && here.node !== o.node ? 'replica' : 'master');
-    if (held !== 'replica') return undefined;
-    const listed = newer(s?.manifest, here);
-    if (!listed || !verifyManifest(listed, token)) return undefined;
+    if (s.held !== 'replica') return undefined;
+    const remembered = s.manifest && verifyManifest(s.manifest, token) ? s.manifest : undefined;
+    const listed = newer(remembered, here);
+    // What may be carried: the newest verified generation; without one, nothing if a manifest was
+    // there but does not verify, else the confs the node held at its first note.
+    const unverifiable = (s.manifest !== undefined && !remembered) || r.kind === 'bad';
+    const carried = listed?.files ?? (unverifiable ? {} : (s.own ?? {}));
+    const basis = listed
+      ? `verified generation ${listed.counter} from ${listed.node}`
+      : unverifiable
+        ? 'a manifest that does not verify with the shared token (rotated?)'
+        : 'the confs this node held before it received anything';
     // An empty (or missing) registry carries nothing and is left as it is: the push rules say
     // what an empty registry may do (src/sync/generation.ts).
     const content = await contentOf(o.registry);
     if (Object.keys(content.files).length === 0) return undefined;
     // The registry's manifest missing, forged or older than the one remembered: put it back, so
     // the generations go on from it (the next push is then not "diverged").
-    if (!here || here.counter < listed.counter) {
+    if (listed && (!here || here.counter < listed.counter)) {
       await writeManifest(o.registry, listed, token);
       changed = true;
     }
-    const unlisted = Object.keys(content.files).filter((f) => listed.files[f] !== content.files[f]);
-    if (unlisted.length === 0) return { held, manifest: listed, quarantined: s?.quarantined ?? [] };
+    const unlisted = Object.keys(content.files).filter((f) => carried[f] !== content.files[f]);
+    const next = { ...s, held: s.held, manifest: listed ?? s.manifest, quarantined: s.quarantined };
+    if (unlisted.length === 0) return next;
     const stamp = historyStamp(o.node, 'quarantine');
     await historyAlarm(o, await ensureHistoryDir(o.registry));
     const at = new Date().toISOString();
@@ -133,16 +170,16 @@ export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
     for (const file of unlisted) {
       await keepFile(o.registry, stamp, file);
       const reason =
-        listed.files[file] === undefined
-          ? `in no verified generation of ${o.set} (the newest is ${listed.counter} from ${listed.node}): not loaded, not signed, not pushed`
-          : `changed since verified generation ${listed.counter} from ${listed.node}: not loaded, not signed, not pushed`;
+        carried[file] === undefined
+          ? `in no verified generation of ${o.set} (carried: ${basis}): not loaded, not signed, not pushed`
+          : `changed since ${basis}: not loaded, not signed, not pushed`;
       moved.push({ id: `${stamp}/${file}`, file, at, reason });
       const line = `CONF QUARANTINED: set ${o.set}: ${file} ${reason}; kept as ${o.registry}/.supha-history/${stamp}/${file} (supha sync restore ${o.set} ${stamp}/${file} on this MASTER to adopt it)`;
       o.log.error({ set: o.set, file, id: `${stamp}/${file}` }, line);
       o.alert?.({ kind: 'conf-quarantined', summary: line, set: o.set, file, reason });
     }
     changed = true;
-    return { held, manifest: listed, quarantined: [...(s?.quarantined ?? []), ...moved] };
+    return { ...next, quarantined: [...s.quarantined, ...moved] };
   });
   return changed;
 }
@@ -169,6 +206,15 @@ export async function carryForSet(cfg: Config, set: string, log: Logger, alert?:
     log,
     alert,
   });
+}
+
+// The agent's first note of every set, before its first pass (noteStart).
+export async function noteStartAll(cfg: Config): Promise<void> {
+  const ha = cfg.ha;
+  if (!ha) return;
+  const token = await readToken(tokenFilePath(cfg));
+  for (const [set, sc] of Object.entries(ha['service-sets']))
+    await noteStart(carryFile(cfg['state-dir'], set), sc.registry, ha['node-name'] ?? hostname(), token);
 }
 
 // Quarantine entries still out of the registry (a restored conf is back, its entry done).

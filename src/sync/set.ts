@@ -6,7 +6,7 @@ import { errorMessage } from '../errors.js';
 import { parkedNames } from '../supzcli/park.js';
 import type { Logger } from '../util/log.js';
 import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
-import { historyAlarm, noteMaster, noteReplica, openQuarantine, type Quarantined } from './carry.js';
+import { historyAlarm, noteMaster, noteReplica, noteStart, openQuarantine, type Quarantined } from './carry.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { advance } from './generation.js';
 import { ensureHistoryDir, pruneHistory, type Retention } from './history.js';
@@ -92,6 +92,7 @@ export class SetSync {
   }
 
   async start(): Promise<void> {
+    await noteStart(this.o.carryPath, this.o.registry, this.o.node, this.o.token);
     this.watcher = await watchRegistry(this.o.registry, (file) => this.changed(file));
     this.watcher.on('error', (err) => this.o.log.error({ err, set: this.o.set }, 'registry watcher error'));
     this.applier.request();

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { access, lstat, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { carryAcrossPromotion, carryFile } from '../../src/sync/carry.js';
+import { silentLogger } from '../../src/util/log.js';
 import { programConf } from '../helpers/supervisord.js';
 import { type SyncHost, startSyncHost } from '../helpers/sync-host.js';
 import { waitFor } from '../helpers/tmp.js';
@@ -46,4 +48,57 @@ test('a regular file named .supha-history: the promotion still quarantines, the 
   assert.equal(aside.length, 1, 'the file is kept under another name');
   await writeFile(join(b.registry, 'after.conf'), conf('after'));
   await waitFor('after.conf pushed by the new MASTER', () => exists(join(a.registry, 'after.conf')));
+});
+
+test('after a token rotation the remembered generation lists nothing: the promotion quarantines instead of carrying it all', async () => {
+  // a holds b's generations, signed with the old token; promoted with a new one.
+  await waitFor('after.conf on a', () => exists(join(a.registry, 'after.conf')));
+  const moved = await carryAcrossPromotion({
+    set: 'apps',
+    node: a.name,
+    registry: a.registry,
+    token: 'rotated-token',
+    statePath: carryFile(join(a.dir, 'state'), 'apps'),
+    log: silentLogger,
+  });
+  assert.equal(moved, true, 'nothing quarantined');
+  assert.equal(await exists(join(a.registry, 'after.conf')), false);
+  assert.ok((await readdir(join(a.registry, '.supha-history'))).some((d) => d.includes('-quarantine-')));
+});
+
+test('a node that never received a generation carries its own confs only; a corrupt or missing carry file fails closed', async () => {
+  const c = await startSyncHost('hostc');
+  try {
+    await writeFile(join(c.registry, 'c1.conf'), conf('c1'));
+    await c.startModule([]);
+    await c.setRole('apps', 'BACKUP');
+    // Dropped into the BACKUP's registry (the rsync module takes writes on a BACKUP).
+    await writeFile(join(c.registry, 'dropped.conf'), conf('dropped'));
+    await c.setRole('apps', 'MASTER');
+    await waitFor('dropped quarantined on c', () => quarantined(c).includes('dropped.conf'));
+    assert.equal(await exists(join(c.registry, 'c1.conf')), true, 'its own conf is carried');
+    assert.equal(await exists(join(c.registry, 'dropped.conf')), false);
+    // A write as MASTER: its own generation now lists c1.conf and c2.conf.
+    await writeFile(join(c.registry, 'c2.conf'), conf('c2'));
+    await waitFor('c signed its registry', () => c.module?.status().sets.apps?.generation?.hash !== undefined);
+
+    await c.setRole('apps', 'BACKUP');
+    await c.module?.idle();
+    await writeFile(carryFile(join(c.dir, 'state'), 'apps'), '{"held": "mas');
+    await writeFile(join(c.registry, 'second.conf'), conf('second'));
+    await c.setRole('apps', 'MASTER');
+    await waitFor('second quarantined on c', () => quarantined(c).includes('second.conf'));
+    assert.equal(await exists(join(c.registry, 'c2.conf')), true, 'the verified generation is carried');
+
+    await c.setRole('apps', 'BACKUP');
+    await c.module?.idle();
+    await rm(carryFile(join(c.dir, 'state'), 'apps'));
+    await rm(join(c.registry, '.supha-manifest.json'));
+    await writeFile(join(c.registry, 'third.conf'), conf('third'));
+    await c.setRole('apps', 'MASTER');
+    await waitFor('third quarantined on c', () => quarantined(c).includes('third.conf'));
+    assert.equal(await exists(join(c.registry, 'third.conf')), false);
+  } finally {
+    await c.stop();
+  }
 });
