@@ -160,7 +160,12 @@ export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
       await writeManifest(o.registry, listed, token);
       changed = true;
     }
-    const unlisted = Object.keys(content.files).filter((f) => carried[f] !== content.files[f]);
+    // NOTE: rsync --delay-updates renames in file-list order, so the manifest (a dot name sorts
+    // first) is in place a moment before the confs it lists: promoted in between, a changed conf
+    // still has the content of the generation before, the other verified one. It is carried.
+    const before = [remembered, here].find((m) => m !== undefined && m !== listed);
+    const ok = (f: string) => carried[f] === content.files[f] || (carried[f] !== undefined && before?.files[f] === content.files[f]);
+    const unlisted = Object.keys(content.files).filter((f) => !ok(f));
     const next = { ...s, held: s.held, manifest: listed ?? s.manifest, quarantined: s.quarantined };
     if (unlisted.length === 0) return next;
     const stamp = historyStamp(o.node, 'quarantine');
