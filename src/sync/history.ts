@@ -21,6 +21,19 @@ export interface Kept {
   path: string;
   size: number;
   mtime: string;
+  // When this host kept it (the file's ctime: rsync's --backup and the quarantine rename it into
+  // the stamp). The stamp's name carries the pusher's clock, which may be off.
+  keptAt: number;
+}
+
+// The newest kept copy of each file, by this host's clock.
+function newestOf(kept: readonly Kept[]): Map<string, Kept> {
+  const out = new Map<string, Kept>();
+  for (const k of kept) {
+    const seen = out.get(k.file);
+    if (!seen || k.keptAt >= seen.keptAt) out.set(k.file, k);
+  }
+  return out;
 }
 
 export const historyDir = (registry: string) => join(registry, HISTORY_DIR);
@@ -46,7 +59,7 @@ export async function listHistory(registry: string): Promise<Kept[]> {
       const path = join(dir, file);
       const st = await lstat(path);
       if (!st.isFile()) continue;
-      out.push({ id: `${stamp}/${file}`, stamp, file, path, size: st.size, mtime: st.mtime.toISOString() });
+      out.push({ id: `${stamp}/${file}`, stamp, file, path, size: st.size, mtime: st.mtime.toISOString(), keptAt: st.ctimeMs });
     }
   }
   return out;
@@ -58,7 +71,7 @@ export async function listHistory(registry: string): Promise<Kept[]> {
 export async function pruneHistory(registry: string, keep: Retention, now = Date.now(), parked: ReadonlySet<string> = new Set()): Promise<string[]> {
   const all = await stamps(registry);
   const kept = await listHistory(registry);
-  const newest = new Map(kept.map((k) => [k.file, k.stamp]));
+  const newest = new Map([...newestOf(kept)].map(([f, k]) => [f, k.stamp]));
   const present = new Set(await readdir(registry).catch(() => [] as string[]));
   const last = (k: Kept) => newest.get(k.file) === k.stamp && !present.has(k.file) && !parked.has(k.file);
   const dropped: string[] = [];
@@ -78,11 +91,11 @@ export async function pruneHistory(registry: string, keep: Retention, now = Date
 }
 
 // Puts kept files back into the registry; a conf of the same name there now is kept first. Takes
-// `<stamp>/<file>` or a bare file name (its newest kept version).
+// `<stamp>/<file>` or a bare file name (its newest kept version, by this host's clock).
 export async function restoreHistory(registry: string, node: string, wanted: readonly string[]): Promise<string[]> {
   const kept = await listHistory(registry);
   const picks = wanted.map((w) => {
-    const hit = w.includes('/') ? kept.find((k) => k.id === w) : kept.filter((k) => k.file === w).at(-1);
+    const hit = w.includes('/') ? kept.find((k) => k.id === w) : newestOf(kept).get(w);
     if (!hit) throw new UserError(`${w}: not in the kept history of ${registry} (supha sync history lists it)`);
     if (!isRegistryFile(hit.file)) throw new UserError(`${w}: not a registry conf (*.conf)`);
     return hit;
