@@ -171,14 +171,21 @@ export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
     const stamp = historyStamp(o.node, 'quarantine');
     await historyAlarm(o, await ensureHistoryDir(o.registry));
     const at = new Date().toISOString();
-    const moved: Quarantined[] = [];
-    for (const file of unlisted) {
-      await keepFile(o.registry, stamp, file);
-      const reason =
+    const moved: Quarantined[] = unlisted.map((file) => ({
+      id: `${stamp}/${file}`,
+      file,
+      at,
+      reason:
         carried[file] === undefined
           ? `in no verified generation of ${o.set} (carried: ${basis}): not loaded, not signed, not pushed`
-          : `changed since ${basis}: not loaded, not signed, not pushed`;
-      moved.push({ id: `${stamp}/${file}`, file, at, reason });
+          : `changed since ${basis}: not loaded, not signed, not pushed`,
+    }));
+    // The entries first, then the moves: killed in between, the alarm is still there (an entry
+    // whose conf is still in the registry is dropped by openQuarantine, and the next promotion
+    // step moves it again).
+    await writeFileAtomic(o.statePath, `${JSON.stringify({ ...next, quarantined: [...s.quarantined, ...moved] })}\n`, 0o600);
+    for (const { file, reason } of moved) {
+      await keepFile(o.registry, stamp, file);
       const line = `CONF QUARANTINED: set ${o.set}: ${file} ${reason}; kept as ${o.registry}/.supha-history/${stamp}/${file} (supha sync restore ${o.set} ${stamp}/${file} on this MASTER to adopt it)`;
       o.log.error({ set: o.set, file, id: `${stamp}/${file}` }, line);
       o.alert?.({ kind: 'conf-quarantined', summary: line, set: o.set, file, reason });

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { access, lstat, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { carryAcrossPromotion, carryFile } from '../../src/sync/carry.js';
+import { promisify } from 'node:util';
+import { carryAcrossPromotion, carryFile, noteReplica, openQuarantine } from '../../src/sync/carry.js';
+import { contentOf, successor, writeManifest } from '../../src/sync/manifest.js';
 import { silentLogger } from '../../src/util/log.js';
 import { programConf } from '../helpers/supervisord.js';
 import { type SyncHost, startSyncHost } from '../helpers/sync-host.js';
-import { waitFor } from '../helpers/tmp.js';
+import { tempDir, waitFor } from '../helpers/tmp.js';
+
+const exec = promisify(execFile);
 
 // The promotion quarantine's corner cases (issue 10 review), on two loopback hosts, each a real
 // supervisord and rsync daemon; roles set by the test (setRole runs the agent's promotion step).
@@ -100,5 +105,32 @@ test('a node that never received a generation carries its own confs only; a corr
     assert.equal(await exists(join(c.registry, 'third.conf')), false);
   } finally {
     await c.stop();
+  }
+});
+
+// Killed between moving a conf aside and recording it, the alarm was gone (the conf only in the
+// history). A move that fails half-way (an immutable conf: chattr +i, EPERM even for root) stands
+// in for the kill: what moved is already recorded.
+test('the quarantine records its entries before it moves the confs', async () => {
+  const t = await tempDir('supha-carry-order-');
+  const reg = join(t.dir, 'reg');
+  const statePath = join(t.dir, 'state', 'apps.carry.json');
+  try {
+    await mkdir(reg, { recursive: true });
+    await writeManifest(reg, successor('apps', 'peer', await contentOf(reg), undefined), 'tok');
+    await noteReplica(statePath, reg, 'tok');
+    await writeFile(join(reg, 'a.conf'), conf('a'));
+    await writeFile(join(reg, 'b.conf'), conf('b'));
+    await exec('chattr', ['+i', join(reg, 'b.conf')]);
+    await assert.rejects(carryAcrossPromotion({ set: 'apps', node: 'n1', registry: reg, token: 'tok', statePath, log: silentLogger }));
+    assert.equal(await exists(join(reg, 'a.conf')), false, 'a.conf moved');
+    assert.deepEqual(
+      (await openQuarantine(statePath, reg)).map((q) => q.file),
+      ['a.conf'],
+      'the moved conf is in the alarm; the one still here is not',
+    );
+  } finally {
+    await exec('chattr', ['-i', join(reg, 'b.conf')]).catch(() => {});
+    await t.cleanup();
   }
 });
