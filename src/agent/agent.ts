@@ -27,6 +27,7 @@ import { Reconciler } from './reconcile.js';
 import { type SetState, setsFromConfig, type Transition } from './sets.js';
 import { blueGreenView } from './status-sources.js';
 import { buildStatus, type StatusView } from './status-view.js';
+import { StrayInstances } from './strays.js';
 import type { AgentView } from './view.js';
 
 // How many processes' newest supervisord events status keeps (it shows the 20 newest).
@@ -44,6 +45,7 @@ export class Agent implements AgentView {
   readonly modules: AgentModule[] = [];
   readonly startedAt = new Date().toISOString();
   eventsIn = 0;
+  private readonly strays: StrayInstances;
   readonly metrics = new Metrics();
   readonly alerter: Alerter;
   private readonly gauges = new StateGauges(this.metrics.registry);
@@ -67,6 +69,7 @@ export class Agent implements AgentView {
     this.node = ha['node-name'] ?? hostname();
     this.sets = setsFromConfig(cfg);
     this.holds = new HoldStore(cfg['state-dir']);
+    this.strays = new StrayInstances(log);
     this.alerter = new Alerter({
       argv: ha['alert-command'],
       timeoutMs: ha['alert-timeout-ms'],
@@ -150,7 +153,7 @@ export class Agent implements AgentView {
     this.metrics.keepalivedEvent(source);
     const sets = [...this.sets.values()].filter((s) => s.instance === ev.name);
     if (sets.length === 0) {
-      this.log.debug({ event: ev, source }, 'event for an instance no set follows, ignored');
+      this.strays.heard(ev.name, ev.state, source);
       return false;
     }
     this.log.info({ event: ev, source }, `event ${ev.type} ${ev.name} ${ev.state}${ev.priority === undefined ? '' : ` ${ev.priority}`} (${source})`);
@@ -282,6 +285,8 @@ export class Agent implements AgentView {
         listener: r.table.listening,
       },
       transitions: this.transitions,
+      unknownInstances: this.strays.list(),
+      unknownInstanceEventsUnlisted: this.strays.unlisted,
       processEvents: [...this.lastEvents.values()],
       modules: Object.fromEntries(this.modules.map((m) => [m.name, m.status()])),
       programs,

@@ -1,6 +1,7 @@
 import type { ProgramJson } from '../supervisor/index.js';
 import type { ProcessEvent } from './protocol.js';
 import type { SetState, Transition } from './sets.js';
+import type { StrayInstance } from './strays.js';
 
 // What the agent's state objects give /status, the status page, `supha status` and /metrics.
 export interface StatusInput {
@@ -22,6 +23,10 @@ export interface StatusInput {
     listener: boolean;
   };
   transitions: readonly Transition[];
+  // keepalived instances that sent events no set follows (a problem: a misnamed set does nothing).
+  unknownInstances: readonly StrayInstance[];
+  // Events for further such instances, past the ones listed.
+  unknownInstanceEventsUnlisted: number;
   processEvents: readonly ProcessEvent[];
   // Each module's status() by name (sync: replication per peer; bluegreen: the health loop).
   modules: Record<string, unknown>;
@@ -83,6 +88,8 @@ export interface StatusView {
   sets: Record<string, SetView>;
   reconcile: StatusInput['reconcile'];
   transitions: Transition[];
+  unknownInstances: StrayInstance[];
+  unknownInstanceEventsUnlisted: number;
   processEvents: ProcessEvent[];
   modules: Record<string, unknown>;
   supervisord: { ok: boolean; error?: string };
@@ -141,6 +148,8 @@ export function buildStatus(i: StatusInput): StatusView {
     sets,
     reconcile: i.reconcile,
     transitions: i.transitions.slice(-20),
+    unknownInstances: [...i.unknownInstances],
+    unknownInstanceEventsUnlisted: i.unknownInstanceEventsUnlisted,
     processEvents: i.processEvents.slice(-20),
     modules: i.modules,
     supervisord: i.programs.error === undefined ? { ok: true } : { ok: false, error: i.programs.error },

@@ -135,9 +135,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): Problem[] {
         else out.push({ path, message: `expected ${word} ${bound} ${iss.origin === 'string' ? 'characters' : 'items'}` });
         break;
       }
-      case 'invalid_format':
-        out.push({ path, message: `expected ${iss.format}, got ${JSON.stringify(iss.input)}` });
+      case 'invalid_format': {
+        // A pattern's own message says what it wants; zod's default ("Invalid string: must match
+        // pattern") does not, so name the pattern then.
+        const want = iss.format !== 'regex' ? iss.format : iss.message.startsWith('Invalid') ? `a value matching ${String(iss.pattern)}` : iss.message;
+        out.push({ path, message: `expected ${want}, got ${JSON.stringify(iss.input)}` });
         break;
+      }
       default:
         out.push({ path, message: iss.message });
     }

@@ -1,5 +1,6 @@
 import { tokenFilePath } from '../agent/paths.js';
 import type { Config } from '../config/index.js';
+import { agentChecks } from './agent.js';
 import { fifoCheck, privatePath, stateDirCheck } from './files.js';
 import { keepalivedChecks } from './keepalived.js';
 import { nginxChecks } from './nginx.js';
@@ -26,6 +27,7 @@ export async function runDoctor(cfg: Config, opts: DoctorOptions = {}): Promise<
   if (cfg.ha) {
     out.push(await fifoCheck(cfg.ha.keepalived['notify-fifo']));
     out.push(...(await keepalivedChecks(cfg, opts.keepalivedConf)));
+    out.push(...(await agentChecks(cfg)));
   }
   out.push(...(await nginxChecks(cfg)));
   out.push(...(await peerChecks(cfg, token)));

@@ -132,7 +132,9 @@ export class PeerPusher {
     else if (this.last.splitBrain) state = 'split-brain';
     else if (this.failures > 0) state = 'retrying';
     else if (this.pendingSince !== undefined) state = 'pending';
-    const retrying = this.failures > 0 && this.notBefore > Date.now();
+    // While retrying, when the next push is due (now, once the backoff has passed and the timer has
+    // not fired yet: a loaded host can take a while).
+    const retryAt = state === 'retrying' ? Math.max(this.notBefore, Date.now()) : undefined;
     return {
       peer: o.peer,
       target: o.target.target,
@@ -140,7 +142,7 @@ export class PeerPusher {
       ...this.last,
       lagMs: Date.now() - Math.min(this.pendingSince ?? Date.now(), this.carrying ?? Date.now()),
       failures: this.failures,
-      nextRetryAt: retrying ? new Date(this.notBefore).toISOString() : null,
+      nextRetryAt: retryAt === undefined ? null : new Date(retryAt).toISOString(),
     };
   }
 

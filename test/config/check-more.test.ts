@@ -47,6 +47,11 @@ describe('config check refuses what cannot work', () => {
     assert.deepEqual(problems({ 'project-name': 'x', supervisor: { 'timeout-ms': -5 } }), ['supervisor.timeout-ms: expected a number above 0, got -5']);
     assert.deepEqual(problems({ 'project-name': 'x', supervisor: { 'timeout-ms': 1.5 } }), ['supervisor.timeout-ms: expected a whole number, got 1.5']);
     assert.deepEqual(problems({ 'project-name': '' }), ['project-name: must not be empty']);
+    // A pattern says what it wants, not "expected regex".
+    const up = { 'upstream-conf-path': '/x', upstream: { 'upstream-name': 'a b', 'node-group': {} } };
+    assert.deepEqual(problems({ 'project-name': 'x', nginx: up }).slice(0, 1), [
+      'nginx.upstream.upstream-name: expected letters, digits, _ . - only, not starting with . or -, got "a b"',
+    ]);
   });
 
   test("the runtime dir: the seed's runtime/ beside a conf/ folder, else <state-dir>/runtime", () => {

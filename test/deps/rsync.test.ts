@@ -34,12 +34,15 @@ describe('rsync failing and slow', { timeout: 120_000 }, () => {
   // The peer's status between two retries, once pushes have failed at least twice with an error
   // matching `re` (a snapshot taken while a retry runs says 'pushing'; with retries 100 ms apart
   // that is often).
-  const failing = (re: RegExp) =>
+  // `during`: also a snapshot taken while the next push runs (a hung daemon: each push waits out
+  // timeout-ms 3 s and the gaps between them are 100-500 ms, too short to catch on a loaded host).
+  const failing = (re: RegExp, during = false) =>
     waitFor(
       `pushes failing with ${re}`,
       async () => {
         const p = (await n1().syncStatus()).peers[0];
-        return p.failures >= 2 && p.state === 'retrying' && re.test(p.lastError?.message ?? '') && p;
+        const between = p.state === 'retrying' || (during && p.state === 'pushing');
+        return p.failures >= 2 && between && re.test(p.lastError?.message ?? '') && p;
       },
       20_000,
       100,
@@ -90,7 +93,7 @@ describe('rsync failing and slow', { timeout: 120_000 }, () => {
     process.kill(n2().rsyncd.pid, 'SIGSTOP');
     try {
       await writeFile(join(n1().registry, 'd.conf'), conf('d'));
-      const p = await failing(/rsync exit (30|35) |timed out/);
+      const p = await failing(/rsync exit (30|35) |timed out/, true);
       assert.equal(p.state === 'retrying' || p.state === 'pushing', true, p.state);
       assert.ok(p.lagMs >= 3_000, `lagging ${p.lagMs} ms (timeout-ms 3000)`);
       assert.equal((await confs(n2().registry)).includes('d.conf'), false);

@@ -10,7 +10,7 @@ import { supha } from '../helpers/cli.js';
 import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { type Rsyncd, startRsyncd } from '../helpers/rsyncd.js';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
-import { freePort, tempDir, writeJson } from '../helpers/tmp.js';
+import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
 // keepalived -t refuses a loopback or unknown interface: name one this machine has (the file is
 // only tested, never run).
@@ -146,6 +146,7 @@ vrrp_instance ${instance} {
       'nginx pid-file',
       'peer b sync',
       'peer b agent',
+      'agent events',
     ]) {
       assert.ok(
         lines.some((l) => l.startsWith(`ok    ${name}: `)),
@@ -270,5 +271,29 @@ vrrp_instance ${instance} {
     assert.match(res.stdout, /^FAIL {2}config: .*ha\.bogus: unknown key/m);
     const c = await doctor((x) => (x.supervisor['server-url'] = `unix://${join(dir, 'none.sock')}`), { supervisordConf: sv.confPath });
     expectOnly(c, 'supervisord', /no socket file/);
+  });
+  // Last: it leaves the agent with a stray instance in its status.
+  test('a FIFO event for an instance no set follows: one warning per instance, listed in status, named by doctor', async () => {
+    const fifo = cfg.ha.keepalived['notify-fifo'];
+    await writeFile(fifo, 'INSTANCE "VI_STRAY" MASTER 100\nINSTANCE "VI_STRAY" BACKUP 100\n');
+    const st = await waitFor('the agent to list VI_STRAY', async () => {
+      const s = await agent.status();
+      return s.unknownInstances?.find((u: any) => u.instance === 'VI_STRAY' && u.events === 2) && s;
+    });
+    assert.equal(st.unknownInstances[0].lastState, 'BACKUP');
+    const warns = agent
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('VI_STRAY'))
+      .map((l) => JSON.parse(l));
+    assert.equal(warns.length, 1, 'warned once, not once per event');
+    assert.equal(warns[0].level, 40);
+    assert.match(warns[0].msg, /no set follows.*ha\.service-sets/);
+    const shown = await supha(['--config', configPath, 'status']);
+    assert.match(shown.stdout, /^ {2}keepalived instance VI_STRAY: 2 events \(last BACKUP.*\), no set follows it: ignored$/m);
+    const checks = await doctor();
+    const c = checks.find((x) => x.name === 'agent events');
+    assert.equal(c?.verdict, 'warn', JSON.stringify(checks));
+    assert.match(c.detail, /VI_STRAY \(2 events/);
   });
 });

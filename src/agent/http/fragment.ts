@@ -29,6 +29,8 @@ export function renderFragment(v: StatusView, now = Date.now()): string {
     `<p class="summary">node <b id="node">${esc(v.node)}</b> · ${ka} · ${sv} · updated <span id="updated">${esc(new Date(now).toISOString())}</span></p>`,
   );
   for (const [k, h] of Object.entries(v.holds)) out.push(`<p class="hold">HOLD ${esc(k === '*' ? 'all sets' : k)} since ${esc(h.since)}: ${esc(h.reason)}</p>`);
+  for (const u of v.unknownInstances ?? [])
+    out.push(`<p class="hold">keepalived instance ${esc(u.instance)}: ${esc(u.events)} events (last ${esc(u.lastState)}), no set follows it: ignored</p>`);
   const sets = Object.values(v.sets);
   out.push('<h2>Service sets</h2>');
   out.push(

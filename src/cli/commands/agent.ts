@@ -9,7 +9,7 @@ import type { Io } from '../io.js';
 // ha.agent.log-file), the file reopened on SIGHUP.
 export async function agentCommand(args: { config?: string | undefined; logFile?: string | undefined }, io: Io): Promise<number> {
   const loaded = await loadConfig(args.config, io.env);
-  if (!loaded.ha && !loaded.nginx) throw new UsageError(`${loaded.configPath}: the agent needs an "ha" or "nginx" section (see conf/config.md)`);
+  if (!loaded.ha && !loaded.nginx) throw new UsageError(`${loaded.configPath}: the agent needs an "ha" or "nginx" section (see docs/configuration.md)`);
   // A blue/green-only host runs the agent for its health checks: ha's defaults, no service sets.
   const cfg = loaded.ha ? loaded : { ...loaded, ha: (await import('../../config/schema-ha.js')).haSchema.parse({}) };
   const { Agent } = await import('../../agent/index.js');

@@ -37,6 +37,10 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
   const ka = v.keepalived.alive ? `keepalived running (pid ${v.keepalived.pid})` : c(`keepalived NOT running (${v.keepalived.why ?? 'unknown'})`, 'red');
   out.push(`agent on ${v.node}: ${ka}${v.supervisord.ok ? '' : `; ${c(`supervisord: ${v.supervisord.error}`, 'red')}`}`);
   for (const [k, h] of Object.entries(v.holds)) out.push(c(`HOLD ${k === '*' ? 'all sets' : k} since ${h.since}: ${h.reason}`, 'yellow'));
+  // Older agents do not send it.
+  for (const u of v.unknownInstances ?? [])
+    out.push(c(`  keepalived instance ${u.instance}: ${u.events} events (last ${u.lastState}, ${ago(u.lastAt, now)}), no set follows it: ignored`, 'yellow'));
+  if (v.unknownInstanceEventsUnlisted) out.push(c(`  and ${v.unknownInstanceEventsUnlisted} events for further instances no set follows: ignored`, 'yellow'));
   const sets = Object.values(v.sets);
   if (sets.length > 0) {
     const rows = [['SET', 'INSTANCE', 'ROLE', 'DESIRED', 'VIP', 'PROGRAMS', 'WHY']];
