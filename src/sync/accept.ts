@@ -70,11 +70,13 @@ async function real(path: string): Promise<string> {
 const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith('/') ? b : `${b}/`);
 
 // Whether the transfer may go on; `roles` asks the agent for this node's role of every set
-// (throws when no agent answers).
+// (throws when no agent answers); `received` tells it a write into these sets goes on (the
+// promotion rule then carries only what a verified generation lists: src/sync/carry.ts).
 export async function acceptTransfer(
   t: Transfer,
   sets: Record<string, { registry: string }>,
   roles: () => Promise<Record<string, Role | undefined>>,
+  received: (sets: string[]) => Promise<void>,
 ): Promise<{ ok: true; why: string } | { ok: false; why: string }> {
   if (!t.write) return { ok: true, why: 'a read' };
   const dest = await real(t.dest);
@@ -96,5 +98,10 @@ export async function acceptTransfer(
       ok: false,
       why: `write into ${t.dest} refused: this node is ${master.map((s) => `${now[s] ?? 'not running'} of ${s}`).join(', ')}; only a node that is not MASTER of a set receives it (a MASTER signs what lands in its registry)`,
     };
+  try {
+    await received(touched);
+  } catch (err) {
+    return { ok: false, why: `write into ${touched.join(', ')} refused: the agent did not record it (${(err as Error).message}); fail closed` };
+  }
   return { ok: true, why: `not MASTER of ${touched.join(', ')}` };
 }

@@ -33,9 +33,12 @@ export interface Quarantined {
 export interface CarryState {
   held: 'master' | 'replica';
   manifest?: Manifest | undefined;
-  // The confs (name → sha256) the registry held when this node first noted the set (before its
-  // agent's first pass, so before any push into it was accepted): what a node that never
-  // received a verified generation carries (its own confs: the mutual standby start-up).
+  // Set by the first write `supha sync accept` let through the rsync module into this registry
+  // (recorded before a byte lands), with the confs the registry held right before it: this
+  // node's own. A node that never received anything carries every conf (its own: the mutual
+  // standby start-up, confs an operator put there before its first promotion); one that received
+  // writes but never a verified generation carries only `own`.
+  received?: true | undefined;
   own?: Record<string, string> | undefined;
   quarantined: Quarantined[];
 }
@@ -45,7 +48,7 @@ export const carryFile = (stateDir: string, set: string) => join(stateDir, 'sync
 // What a carry file that cannot be read or parsed counts as: a replica with nothing verified
 // (fail closed: a promotion then carries only a manifest that verifies; the rest is quarantined,
 // which keeps it in the history).
-const UNREADABLE: CarryState = { held: 'replica', own: {}, quarantined: [] };
+const UNREADABLE: CarryState = { held: 'replica', received: true, own: {}, quarantined: [] };
 
 // Undefined only when there is no file.
 export async function readCarry(path: string): Promise<CarryState | undefined> {
@@ -59,7 +62,12 @@ export async function readCarry(path: string): Promise<CarryState | undefined> {
   if (s.held !== 'master' && s.held !== 'replica') return UNREADABLE;
   const manifest = s.manifest === undefined ? undefined : parseManifest(JSON.stringify(s.manifest));
   const own = typeof s.own === 'object' && s.own !== null && Object.values(s.own).every((v) => typeof v === 'string') ? s.own : undefined;
-  return { held: s.held, manifest, own, quarantined: Array.isArray(s.quarantined) ? s.quarantined.filter((q) => typeof q?.file === 'string') : [] };
+  return {
+    held: s.held,
+    manifest,
+    ...(s.received === true ? { received: true, own: own ?? {} } : {}),
+    quarantined: Array.isArray(s.quarantined) ? s.quarantined.filter((q) => typeof q?.file === 'string') : [],
+  };
 }
 
 // One change at a time per file (the pass's promotion check and the set's notes run in one agent).
@@ -87,17 +95,22 @@ export function noteMaster(path: string, own: Manifest | undefined): Promise<Car
   return updateCarry(path, async (s) => ({ ...s, held: 'master', manifest: own ?? s?.manifest, quarantined: s?.quarantined ?? [] }));
 }
 
-// Before the agent's first pass (and when replication starts): the set's first note on this node
-// records what the registry holds now as its own confs; a node that never noted the set counts as
-// MASTER unless a peer's verified generation is there. Later, a missing carry file is a replica
-// with nothing verified (fail closed).
+// Before the agent's first pass (and when replication starts): the set's carry file exists from
+// then on, so a missing one later was deleted (and fails closed). A node that never noted the set
+// counts as MASTER unless a peer's verified generation is there.
 export function noteStart(path: string, registry: string, node: string, token: string | undefined): Promise<CarryState | undefined> {
   return updateCarry(path, async (s) => {
-    if (s?.own !== undefined) return undefined;
-    const own = (await contentOf(registry)).files;
-    if (s) return { ...s, own };
+    if (s) return undefined;
     const here = token === undefined ? undefined : await readManifest(registry, token);
-    return { held: here && here.node !== node ? 'replica' : 'master', manifest: here, own, quarantined: [] };
+    return { held: here && here.node !== node ? 'replica' : 'master', manifest: here, quarantined: [] };
+  });
+}
+
+// `supha sync accept` let a write through the rsync module into the registry (before it lands).
+export function noteReceived(path: string, registry: string): Promise<CarryState | undefined> {
+  return updateCarry(path, async (s) => {
+    if (s?.received) return undefined;
+    return { held: 'replica', ...s, received: true, own: (await contentOf(registry)).files, quarantined: s?.quarantined ?? [] };
   });
 }
 
@@ -128,8 +141,8 @@ export interface CarryOptions {
 // Returns true when it changed the registry. Without a token every conf counts (as the replica
 // rule). Fails closed: no carry file (after noteStart made one) or an unreadable one is a replica
 // with nothing verified; a remembered or present manifest that does not verify (the token was
-// rotated, or it was forged) lists nothing; a node that never received a verified generation
-// carries only its own confs (noteStart).
+// rotated, or it was forged) lists nothing; a node that received writes through the module but
+// never a verified generation carries only its own confs (noteReceived).
 export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
   const { token } = o;
   if (token === undefined) return false;
@@ -142,17 +155,17 @@ export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
     const remembered = s.manifest && verifyManifest(s.manifest, token) ? s.manifest : undefined;
     const listed = newer(remembered, here);
     // What may be carried: the newest verified generation; without one, nothing if a manifest was
-    // there but does not verify, else the confs the node held at its first note.
+    // there but does not verify, else its own confs if the module let writes in, else all.
     const unverifiable = (s.manifest !== undefined && !remembered) || r.kind === 'bad';
-    const carried = listed?.files ?? (unverifiable ? {} : (s.own ?? {}));
+    const content = await contentOf(o.registry);
+    const carried = listed?.files ?? (unverifiable ? {} : s.received ? (s.own ?? {}) : content.files);
     const basis = listed
       ? `verified generation ${listed.counter} from ${listed.node}`
       : unverifiable
         ? 'a manifest that does not verify with the shared token (rotated?)'
-        : 'the confs this node held before it received anything';
+        : 'the confs this node held before the rsync module let a write in';
     // An empty (or missing) registry carries nothing and is left as it is: the push rules say
     // what an empty registry may do (src/sync/generation.ts).
-    const content = await contentOf(o.registry);
     if (Object.keys(content.files).length === 0) return undefined;
     // The registry's manifest missing, forged or older than the one remembered: put it back, so
     // the generations go on from it (the next push is then not "diverged").

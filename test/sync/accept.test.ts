@@ -118,6 +118,10 @@ describe('sync accept: a MASTER refuses writes through its rsync module', { time
     await waitFor('BACKUP of own', async () => (await syncRole()) === 'BACKUP', 20_000);
     const r = await push(join(tmp.dir, 'mine.conf'));
     assert.equal(r.code, 0, r.out);
+    // Recorded before it landed: the promotion rule then carries only verified confs.
+    const carry = JSON.parse(await readFile(join(tmp.dir, 'state', 'sync', 'own.carry.json'), 'utf8'));
+    assert.equal(carry.received, true);
+    assert.ok(!('mine.conf' in carry.own), 'own: what was there before the write');
     await readFile(join(reg(), 'mine.conf'));
     await writeFile(join(tmp.dir, 'mine2.conf'), programConf('mine2', { command: '/bin/sleep 100000' }));
     const ssh = await sshPush(join(tmp.dir, 'mine2.conf'));

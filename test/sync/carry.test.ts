@@ -4,7 +4,7 @@ import { access, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { carryAcrossPromotion, carryFile, noteReplica, openQuarantine } from '../../src/sync/carry.js';
+import { carryAcrossPromotion, carryFile, noteReceived, noteReplica, openQuarantine } from '../../src/sync/carry.js';
 import { contentOf, successor, writeManifest } from '../../src/sync/manifest.js';
 import { silentLogger } from '../../src/util/log.js';
 import { programConf } from '../helpers/supervisord.js';
@@ -71,13 +71,15 @@ test('after a token rotation the remembered generation lists nothing: the promot
   assert.ok((await readdir(join(a.registry, '.supha-history'))).some((d) => d.includes('-quarantine-')));
 });
 
-test('a node that never received a generation carries its own confs only; a corrupt or missing carry file fails closed', async () => {
+test('a node that took writes through the module but never a verified generation carries its own confs only; a corrupt or missing carry file fails closed', async () => {
   const c = await startSyncHost('hostc');
   try {
     await writeFile(join(c.registry, 'c1.conf'), conf('c1'));
     await c.startModule([]);
     await c.setRole('apps', 'BACKUP');
-    // Dropped into the BACKUP's registry (the rsync module takes writes on a BACKUP).
+    // Dropped into the BACKUP's registry through the rsync module: `supha sync accept` records it
+    // first (test/sync/accept.test.ts), as here.
+    await noteReceived(carryFile(join(c.dir, 'state'), 'apps'), c.registry);
     await writeFile(join(c.registry, 'dropped.conf'), conf('dropped'));
     await c.setRole('apps', 'MASTER');
     await waitFor('dropped quarantined on c', () => quarantined(c).includes('dropped.conf'));

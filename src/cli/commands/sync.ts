@@ -118,7 +118,10 @@ async function acceptCommand(args: Args, io: Io): Promise<number> {
     const sets = ((await ask(args, io, { op: 'sync', action: 'status' }, 2_000)).sync as SyncStatus).sets;
     return Object.fromEntries(Object.entries(sets).map(([s, v]) => [s, v.role]));
   };
-  const r = await acceptTransfer(t, cfg.ha?.['service-sets'] ?? {}, roles);
+  const received = async (sets: string[]) => {
+    for (const set of sets) await ask(args, io, { op: 'sync', action: 'received', set }, 2_000);
+  };
+  const r = await acceptTransfer(t, cfg.ha?.['service-sets'] ?? {}, roles, received);
   if (!r.ok) {
     if (args.rrsync === undefined) io.out(`supha: ${r.why}`);
     else io.err(`supha: ${r.why}`);
