@@ -11,7 +11,7 @@ import { Metrics } from '../metrics/index.js';
 import { createWitness, quorumModule, type Witness } from '../quorum/index.js';
 import { registryScans } from '../registry/index.js';
 import { type ProgramJson, programJson, type SupervisorClient } from '../supervisor/index.js';
-import { carryForSet, noteStartAll } from '../sync/carry.js';
+import { carryForSet } from '../sync/carry.js';
 import { readToken } from '../sync/token.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
@@ -220,8 +220,6 @@ export class Agent implements AgentView {
       throw new UserError(`ha.agent.listen ${ha.agent.listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message)}`);
     });
     if (this.witness) this.modules.push(quorumModule(this.witness));
-    // What each registry holds before anything could be pushed into it (src/sync/carry.ts).
-    await noteStartAll(this.cfg);
     await this.reconciler.kick('start');
     this.timer = setInterval(() => {
       void this.fifo?.check().catch((err) => this.log.error({ err }, 'fifo: reopen failed'));

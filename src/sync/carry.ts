@@ -95,10 +95,14 @@ export function noteMaster(path: string, own: Manifest | undefined): Promise<Car
   return updateCarry(path, async (s) => ({ ...s, held: 'master', manifest: own ?? s?.manifest, quarantined: s?.quarantined ?? [] }));
 }
 
-// Before the agent's first pass (and when replication starts): the set's carry file exists from
-// then on, so a missing one later was deleted (and fails closed). A node that never noted the set
-// counts as MASTER unless a peer's verified generation is there.
+// Carry files this process made sure of (noteStart): gone later, they were deleted.
+const noted = new Set<string>();
+
+// When replication starts: the set's carry file exists from then on, so a missing one later was
+// deleted (and fails closed). A node that never noted the set counts as MASTER unless a peer's
+// verified generation is there.
 export function noteStart(path: string, registry: string, node: string, token: string | undefined): Promise<CarryState | undefined> {
+  noted.add(path);
   return updateCarry(path, async (s) => {
     if (s) return undefined;
     const here = token === undefined ? undefined : await readManifest(registry, token);
@@ -139,7 +143,7 @@ export interface CarryOptions {
 // Run by the agent's reconcile pass before it loads a set's registry as MASTER after holding it
 // as a replica (or at start): moves aside what the newest verified manifest does not list.
 // Returns true when it changed the registry. Without a token every conf counts (as the replica
-// rule). Fails closed: no carry file (after noteStart made one) or an unreadable one is a replica
+// rule). Fails closed: no carry file (after noteStart made one in this process) or an unreadable one is a replica
 // with nothing verified; a remembered or present manifest that does not verify (the token was
 // rotated, or it was forged) lists nothing; a node that received writes through the module but
 // never a verified generation carries only its own confs (noteReceived).
@@ -148,9 +152,12 @@ export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
   if (token === undefined) return false;
   let changed = false;
   await updateCarry(o.statePath, async (got) => {
-    const s = got ?? UNREADABLE;
     const r = await readManifestFile(join(o.registry, MANIFEST), token);
     const here = r.kind === 'ok' ? r.manifest : undefined;
+    // No file yet at the agent's first pass (replication not started): a peer's generation here
+    // means a replica. Gone after replication made it: deleted, fail closed.
+    const fresh: CarryState = { held: here && here.node !== o.node ? 'replica' : 'master', quarantined: [] };
+    const s = got ?? (noted.has(o.statePath) ? UNREADABLE : fresh);
     if (s.held !== 'replica') return undefined;
     const remembered = s.manifest && verifyManifest(s.manifest, token) ? s.manifest : undefined;
     const listed = newer(remembered, here);
@@ -231,15 +238,6 @@ export async function carryForSet(cfg: Config, set: string, log: Logger, alert?:
     log,
     alert,
   });
-}
-
-// The agent's first note of every set, before its first pass (noteStart).
-export async function noteStartAll(cfg: Config): Promise<void> {
-  const ha = cfg.ha;
-  if (!ha) return;
-  const token = await readToken(tokenFilePath(cfg));
-  for (const [set, sc] of Object.entries(ha['service-sets']))
-    await noteStart(carryFile(cfg['state-dir'], set), sc.registry, ha['node-name'] ?? hostname(), token);
 }
 
 // Quarantine entries still out of the registry (a restored conf is back, its entry done).

@@ -119,7 +119,8 @@ export async function restoreHistory(registry: string, node: string, wanted: rea
 // Makes <registry>/.supha-history a real folder: anything else of that name (a regular file, a
 // symlink that could point into supervisord's include) is renamed aside, to a dot name nothing
 // loads or replicates. Returns that name when it did, so the caller can raise the alarm.
-export async function ensureHistoryDir(registry: string): Promise<string | undefined> {
+// `create` false: only that (a push's rsync makes the folder itself).
+export async function ensureHistoryDir(registry: string, create = true): Promise<string | undefined> {
   const dir = historyDir(registry);
   const st = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
@@ -130,7 +131,7 @@ export async function ensureHistoryDir(registry: string): Promise<string | undef
     aside = `${dir}.not-a-folder-${historyStamp('x', 'moved').slice(0, 24)}`;
     await rename(dir, aside);
   }
-  await mkdir(dir, { recursive: true });
+  if (create || aside !== undefined) await mkdir(dir, { recursive: true });
   return aside;
 }
 

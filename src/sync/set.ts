@@ -191,7 +191,7 @@ export class SetSync {
       if (role !== 'MASTER') await noteReplica(o.carryPath, o.registry, o.token, role !== 'UNKNOWN');
       this.quarantined = await openQuarantine(o.carryPath, o.registry);
       // A push's --backup-dir and the promotion's quarantine need it to be a folder.
-      await historyAlarm(o, await ensureHistoryDir(o.registry).catch(() => undefined));
+      await historyAlarm(o, await ensureHistoryDir(o.registry, false).catch(() => undefined));
       await pruneHistory(o.registry, o.retention, Date.now(), await parkedNames(o.parkedRoot, o.registry).catch(() => new Set<string>())).catch((err) =>
         o.log.warn({ err, set: o.set }, 'could not prune the kept history'),
       );
