@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAgent } from '../test/helpers/agent.js';
 import { SUPHA_BIN } from '../test/helpers/cli.js';
-import { keepalivedStandIn } from '../test/helpers/keepalived.js';
+import { loneKeepalived } from '../test/helpers/keepalived.js';
 import { startSupervisord } from '../test/helpers/supervisord.js';
 import { freePort } from '../test/helpers/tmp.js';
 
@@ -15,7 +15,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const sv = await startSupervisord({ programs: { a: { command: '/bin/sleep 100000' }, b: { command: '/bin/sleep 100000' } } });
-  const ka = await keepalivedStandIn(sv.dir);
+  const ka = await loneKeepalived(sv.dir, join(sv.dir, 'ka.fifo'));
   const cfg = join(sv.dir, 'config.json');
   try {
     await writeFile(join(sv.dir, 'ka.pid'), `${ka.pid}\n`);
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       await agent.stop();
     }
   } finally {
-    ka.kill();
+    await ka.stop();
     await sv.stop();
   }
 }

@@ -133,6 +133,14 @@ async function main(): Promise<void> {
     );
     console.log(`  goal p99 < 300 ms: single changes ${pct(one, 99) < 300 ? 'met' : 'MISSED'}; burst ${pct(lat, 99) < 300 ? 'met' : 'MISSED'}`);
     console.log(`  last push (rsync run) took ${p?.lastPush?.durationMs ?? '?'} ms`);
+    // A slow run explains itself: a failed push waits retry-min-ms (500), doubling up to 30 s.
+    const failedPushes = (n1.agent?.logs() ?? '')
+      .split('\n')
+      .filter((l) => l.includes('"msg":"push failed"'))
+      .map((l) => JSON.parse(l) as { retryInMs: number; why: string });
+    console.log(
+      `  failed pushes during the run: ${failedPushes.length}${failedPushes.length > 0 ? ` (backoff waited ${failedPushes.reduce((a, f) => a + f.retryInMs, 0)} ms in all; last: ${failedPushes.at(-1)?.why})` : ''}`,
+    );
   } catch (err) {
     if (process.env.BENCH_DEBUG) {
       console.error(JSON.stringify(await n1.syncStatus(), null, 1));

@@ -91,6 +91,7 @@ export class Agent implements AgentView {
       sets: this.sets,
       stateDir: cfg['state-dir'],
       pidFile: ha.keepalived['pid-file'],
+      fifo: () => this.fifo,
       settleMs: cfg.supervisor['wait-timeout-ms'],
       onPass: (ms, ok) => this.metrics.reconcilePass(ms, ok),
       safetyPollMs: Math.max(60_000, ha.agent['reconcile-interval-ms'] * 6),
@@ -223,6 +224,7 @@ export class Agent implements AgentView {
     await this.reconciler.kick('start');
     this.timer = setInterval(() => {
       void this.fifo?.check().catch((err) => this.log.error({ err }, 'fifo: reopen failed'));
+      void this.reconciler.checkHeard().catch((err) => this.log.error({ err }, 'fifo: cannot tell whether keepalived holds it'));
       void this.reconciler.kick('timer');
     }, ha.agent['reconcile-interval-ms']);
     const ctx: AgentContext = {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { type ApplyResult, type ConvergeResult, type Group, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
+import { ALIVE, type ApplyResult, type ConvergeResult, type Group, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
 import { stopBudgetMs } from '../quorum/budget.js';
 import { type RegistryEntry, type RegistryScan, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
@@ -59,7 +59,7 @@ export interface QuorumGate {
   holding(set: string): boolean;
   // Why a MASTER of the set is refused the key (its track file says 1), or undefined.
   blocked(set: string): string | undefined;
-  mayRun(set: string, budgetMs: number, signal: AbortSignal): Promise<{ ok: true } | { ok: false; why: string; freeze: boolean }>;
+  mayRun(set: string, budgetMs: number, signal: AbortSignal, opts?: { adopt?: boolean }): Promise<{ ok: true } | { ok: false; why: string; freeze: boolean }>;
   // The set's programs are down here: the key (if ours) is given up.
   release(set: string): Promise<void>;
   notWanted(set: string): void;
@@ -113,17 +113,28 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
   const changing = c.role !== set.acted;
   if (c.role !== 'MASTER') l.blocked = undefined;
   // With a quorum witness nothing of the set runs here without its key, whatever the role: what a
-  // killed agent or a fenced holder left running is stopped before anything else.
+  // killed agent or a fenced holder left running is stopped before anything else. A held node
+  // that acted as MASTER or still runs some of the set asks for the key first: the hold keeps
+  // what runs (also across an agent restart) only while this node may run it.
   const q = d.quorum;
   let fenced: ConvergeResult | undefined;
   if (q && !q.holding(set.name)) {
     const infos = await loop.table.get();
-    fenced = await stopAll(d.client, await membersOf(loop, d, l, scan, infos), infos);
-    assume(loop.table, fenced.stopped, 'STOPPED');
-    if (fenced.stopped.length > 0)
-      d.log.warn({ set: set.name, stopped: fenced.stopped }, `quorum: stopped ${fenced.stopped.length} programs of ${set.name} running without its key`);
-    if (fenced.failed.length > 0) throw new Error(`quorum: could not stop ${fenced.failed.map((f) => `${f.name}: ${f.error}`).join(', ')}`);
-    await q.release(set.name);
+    const groups = await membersOf(loop, d, l, scan, infos);
+    let gate: { ok: boolean } = { ok: false };
+    if (c.held && (set.acted === 'MASTER' || aliveOf(infos, groups).length > 0)) {
+      const abort = new AbortController();
+      l.abort = abort;
+      gate = await q.mayRun(set.name, stopBudgetMs(scan.entries).ms, abort.signal, { adopt: true });
+    }
+    if (!gate.ok) {
+      fenced = await stopAll(d.client, groups, infos);
+      assume(loop.table, fenced.stopped, 'STOPPED');
+      if (fenced.stopped.length > 0)
+        d.log.warn({ set: set.name, stopped: fenced.stopped }, `quorum: stopped ${fenced.stopped.length} programs of ${set.name} running without its key`);
+      if (fenced.failed.length > 0) throw new Error(`quorum: could not stop ${fenced.failed.map((f) => `${f.name}: ${f.error}`).join(', ')}`);
+      await releaseWhenDown(loop, d, set.name, groups);
+    }
   }
   if (c.held || c.role === 'UNKNOWN') {
     // Held or UNKNOWN: a registry change is still loaded (nothing started, nothing stopped); a held
@@ -143,8 +154,11 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
   if (c.role === 'MASTER') {
     const r = await actMaster(loop, d, l, scan, changing);
     if ('refused' in r) {
-      // Refused the key (or frozen): nothing starts; the track file tells keepalived (reconcile.ts).
-      if (fenced && fenced.stopped.length > 0) loop.transition(set, c.trigger, set.acted, `quorum: ${r.refused}`, c.t0, fenced, false);
+      // Refused the key: nothing starts, the track file tells keepalived (reconcile.ts), and a
+      // MASTER that was fenced acts as FAULT (blue/green commands and the peer's role check see
+      // it is not MASTER). Frozen (policy freeze, no etcd), what runs keeps running as MASTER.
+      const to = set.acted === 'MASTER' && !r.freeze ? 'FAULT' : set.acted;
+      if (to !== set.acted || (fenced && fenced.stopped.length > 0)) loop.transition(set, c.trigger, to, `quorum: ${r.refused}`, c.t0, fenced ?? NONE, false);
       return;
     }
     result = r;
@@ -162,7 +176,7 @@ export async function converge(loop: Loop, d: Deps, l: SetLoop, c: PassCtx): Pro
     loop.transition(set, c.trigger, c.role, `repair: ${c.why}`, c.t0, result, false);
 }
 
-async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, changing: boolean): Promise<ConvergeResult | { refused: string }> {
+async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, changing: boolean): Promise<ConvergeResult | Refused> {
   const abort = new AbortController();
   l.abort = abort;
   let infos = await loop.table.get();
@@ -170,7 +184,7 @@ async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, ch
   const u = await updateOf(loop, d, l, scan, infos, false);
   if (u?.changed) infos = await loop.table.read();
   const gate = d.quorum ? await d.quorum.mayRun(l.set.name, stopBudgetMs(scan.entries).ms, abort.signal) : { ok: true as const };
-  if (!gate.ok) return { refused: gate.why };
+  if (!gate.ok) return { refused: gate.why, freeze: gate.freeze };
   const skip = await d.exclude?.(l.set.name, scan.entries);
   l.excluded = skip?.exclude ?? new Set();
   const blocked = skip?.error === undefined ? undefined : `blue/green target unknown, no node started: ${skip.error}`;
@@ -186,13 +200,36 @@ async function actMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, ch
 async function actNotMaster(loop: Loop, d: Deps, l: SetLoop, scan: RegistryScan, fenced: ConvergeResult | undefined): Promise<ConvergeResult> {
   d.quorum?.notWanted(l.set.name);
   const infos = await loop.table.get();
-  const result = await stopAll(d.client, await membersOf(loop, d, l, scan, infos), infos);
+  const groups = await membersOf(loop, d, l, scan, infos);
+  const result = await stopAll(d.client, groups, infos);
   assume(loop.table, result.stopped, 'STOPPED');
   if (fenced) result.stopped.unshift(...fenced.stopped);
   // A clean demotion gives the key up at once: the peer does not wait out the TTL.
-  if (d.quorum && result.failed.length === 0) await d.quorum.release(l.set.name);
+  let kept: unknown;
+  if (d.quorum && result.failed.length === 0) kept = await releaseWhenDown(loop, d, l.set.name, groups).catch((err: unknown) => err);
   await updateOf(loop, d, l, scan, await loop.table.get(), true);
+  if (kept) throw kept;
   return result;
+}
+
+// A MASTER refused its quorum key (`freeze`: policy freeze with no etcd answering).
+interface Refused {
+  refused: string;
+  freeze: boolean;
+}
+
+function aliveOf(infos: readonly ProcessInfo[], groups: readonly Group[]): ProcessInfo[] {
+  const names = new Set(groups.map((g) => g.name));
+  return infos.filter((p) => names.has(p.group) && ALIVE.has(p.statename));
+}
+
+// The key goes only once no process of the set's member groups is alive here: stopAll leaves a
+// STOPPING process to supervisord (it may take stopwaitsecs), and the peer must not start its
+// copy meanwhile. Throws while one is (the caller retries with a backoff).
+async function releaseWhenDown(loop: Loop, d: Deps, set: string, groups: readonly Group[]): Promise<void> {
+  const alive = aliveOf(await loop.table.read(), groups);
+  if (alive.length > 0) throw new Error(`quorum: key kept until ${alive.map((p) => `${p.group}:${p.name} ${p.statename}`).join(', ')} is down`);
+  await d.quorum?.release(set);
 }
 
 const membersPath = (stateDir: string, set: string) => join(stateDir, 'members', `${set}.json`);

@@ -9,7 +9,7 @@ import {
   trackFilePath,
   writeTrackFile,
 } from '../ha/index.js';
-import { type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
+import { holdsPipe, type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
 import type { RegistryEntry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import { SerialRunner } from '../sync/debounce.js';
@@ -19,6 +19,9 @@ import { converge, type QuorumGate, type SetLoop } from './pass.js';
 import type { SetState, Transition } from './sets.js';
 import { ProcessTable } from './table.js';
 
+// How long keepalived may run without holding the agent's FIFO before status says so.
+const DEAF_GRACE_MS = 3_000;
+
 export interface ReconcileDeps {
   client: SupervisorClient;
   log: Logger;
@@ -26,6 +29,8 @@ export interface ReconcileDeps {
   sets: Map<string, SetState>;
   stateDir: string;
   pidFile: string;
+  // The agent's FIFO reader: whether keepalived writes to a pipe it reads.
+  fifo?: () => { path: string; inodes(): Set<string> } | undefined;
   // How long a start may take to settle (supervisor.wait-timeout-ms).
   settleMs: number;
   // After each set's pass: its duration and whether it failed (metrics).
@@ -58,6 +63,8 @@ export class Reconciler {
   private vipRetries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   keepalived: Liveness = { alive: false };
+  private deafSince: { pid: number; at: number } | undefined;
+  private deaf: { pid: number; why: string } | undefined;
   passes = 0;
   lastPassMs = 0;
   lastError: string | undefined;
@@ -231,20 +238,58 @@ export class Reconciler {
     });
   }
 
+  // Whether keepalived still writes to a FIFO the agent reads: keepalived 2.2 drops notify_fifo
+  // on a reload (SIGHUP) when it comes before script_user in global_defs, and then tells no one of
+  // its state changes. Called from the agent's timer, not in a pass (it reads /proc). Only said
+  // (status, log), not acted on: the set's health and the track file stay as they are, or one
+  // reload would move every set.
+  async checkHeard(): Promise<void> {
+    const live = this.keepalived;
+    const pid = live.alive ? live.pid : undefined;
+    const fifo = this.d.fifo?.();
+    const inodes = fifo?.inodes();
+    const holds = pid === undefined || !inodes || inodes.size === 0 ? undefined : await holdsPipe(pid, inodes);
+    // Dead (status says so), or /proc cannot tell (another user's process, or it died since the
+    // last pass): nothing new to say.
+    if (pid === undefined || holds === undefined) return;
+    if (holds) {
+      if (this.deaf) this.d.log.info({ pid }, 'keepalived writes to the FIFO again');
+      this.deaf = undefined;
+      this.deafSince = undefined;
+      return;
+    }
+    // A keepalived just started opens the FIFO a moment after it writes its pid file.
+    const since = this.deafSince?.pid === pid ? this.deafSince : { pid, at: Date.now() };
+    this.deafSince = since;
+    if (this.deaf?.pid === pid || Date.now() - since.at < DEAF_GRACE_MS) return;
+    const why = `keepalived (pid ${pid}) has no FIFO the agent reads (${fifo?.path}) open: its state changes are not heard; restart keepalived (a reload drops notify_fifo placed before script_user in global_defs)`;
+    this.d.log.error({ pid, fifo: fifo?.path }, why);
+    this.deaf = { pid, why };
+    this.keepalived = { ...live, deaf: why };
+  }
+
+  private async liveness(): Promise<Liveness> {
+    const live = await pidFileAlive(this.d.pidFile);
+    const deaf = this.deaf;
+    return live.alive && deaf && deaf.pid === live.pid ? { ...live, deaf: deaf.why } : live;
+  }
+
   private async passOf(l: SetLoop): Promise<void> {
     const set = l.set;
+    const t0 = performance.now();
+    this.keepalived = await this.liveness();
+    // NOTE: after the await: a kick that came meanwhile (a FIFO event) is what this pass acts on
+    // (the desired role is read below), so it names the transition, not the timer that began it.
     const trigger = [...l.triggers].join(',') || 'kick';
     l.triggers.clear();
-    const t0 = performance.now();
-    this.keepalived = await pidFileAlive(this.d.pidFile);
     set.vipHere = set.vip === undefined ? undefined : vipPresent(set.vip);
     const eff = effectiveRole(set.desired, { keepalivedAlive: this.keepalived.alive, vipHere: set.vipHere });
     set.effective = eff.role;
     set.why = eff.why;
     const hold = this.d.holds.heldBy(set.name);
     set.held = hold !== undefined;
-    // NOTE: a gate on whether this node may run the set (a quorum lease) goes here: it turns
-    // eff.role MASTER into a non-MASTER role with its reason, before converge() acts on it.
+    // The quorum gate (ha.quorum) is not here: converge() asks it, a MASTER before it starts
+    // anything and every role before it gives the key up (pass.ts).
     try {
       await converge(this, this.d, l, { trigger, role: eff.role, why: eff.why, held: hold !== undefined, t0 });
       l.lastError = undefined;

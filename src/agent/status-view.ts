@@ -7,7 +7,7 @@ import type { StrayInstance } from './strays.js';
 export interface StatusInput {
   node: string;
   startedAt: string;
-  keepalived: { alive: boolean; pid?: number; why?: string };
+  keepalived: { alive: boolean; pid?: number; why?: string; deaf?: string };
   holds: Record<string, { reason: string; since: string }>;
   sets: Iterable<SetState>;
   // What the set's last registry update did (the reconcile loop's).

@@ -89,6 +89,7 @@ function resolvePaths(cfg: RawConfig, configPath: string): Config {
       out.ha.quorum = {
         ...q,
         prefix: q.prefix ?? `/supha/${cfg['project-name']}`,
+        'host-id-file': q['host-id-file'] ? at(q['host-id-file']) : join(out['state-dir'], 'quorum-host-id'),
         ...(tls ? { tls } : {}),
         ...(q.auth ? { auth: { ...q.auth, 'password-file': at(q.auth['password-file']) } } : {}),
       };

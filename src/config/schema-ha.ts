@@ -36,6 +36,9 @@ export const quorumSchema = z.strictObject({
       'key-file': z.string().optional(),
     })
     .optional(),
+  // This host's id in the owner keys (created once): tells a previous agent of this host from
+  // another host with the same node name. Default <state-dir>/quorum-host-id.
+  'host-id-file': z.string().min(1).optional(),
   // etcd's own authentication (etcdctl user add): the password in a file readable by root only.
   auth: z.strictObject({ user: z.string().min(1), 'password-file': z.string().min(1) }).optional(),
 });

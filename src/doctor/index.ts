@@ -5,6 +5,7 @@ import { fifoCheck, privatePath, stateDirCheck } from './files.js';
 import { keepalivedChecks } from './keepalived.js';
 import { nginxChecks } from './nginx.js';
 import { peerChecks } from './peers.js';
+import { quorumChecks } from './quorum.js';
 import { supervisordChecks } from './supervisord.js';
 import type { Check } from './types.js';
 
@@ -31,5 +32,6 @@ export async function runDoctor(cfg: Config, opts: DoctorOptions = {}): Promise<
   }
   out.push(...(await nginxChecks(cfg)));
   out.push(...(await peerChecks(cfg, token)));
+  out.push(...(await quorumChecks(cfg)));
   return out;
 }

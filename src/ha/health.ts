@@ -26,7 +26,7 @@ export interface Health {
 }
 
 // A process that is still alive (a non-MASTER must have none of the set's).
-const ALIVE = new Set(['STARTING', 'RUNNING', 'BACKOFF', 'STOPPING']);
+export const ALIVE: ReadonlySet<string> = new Set(['STARTING', 'RUNNING', 'BACKOFF', 'STOPPING']);
 
 const name = (p: Pick<ProcessInfo, 'group' | 'name'>) => (p.group === p.name ? p.name : `${p.group}:${p.name}`);
 

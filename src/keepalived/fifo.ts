@@ -39,8 +39,9 @@ export async function ensureFifo(path: string): Promise<void> {
 // a running keepalived still writes to the pipe it opened, and this is its only reader.
 export class FifoReader {
   private sock: Socket | undefined;
-  private readonly old: Socket[] = [];
+  private readonly old: { sock: Socket; inode: string }[] = [];
   private ino = 0;
+  private inode = '';
   private closed = false;
 
   constructor(
@@ -62,6 +63,7 @@ export class FifoReader {
       throw new UserError(`ha.keepalived.notify-fifo ${this.path}: ${problem}`);
     }
     this.ino = st.ino;
+    this.inode = `${st.dev}:${st.ino}`;
     this.sock = this.read(fd);
   }
 
@@ -89,18 +91,23 @@ export class FifoReader {
     const st = await lstat(this.path).catch(() => undefined);
     if (st?.isFIFO() && st.ino === this.ino) return;
     this.log.warn({ fifo: this.path }, 'fifo: path changed or missing; opening the new one, still reading the old');
-    if (this.sock) this.old.push(this.sock);
+    if (this.sock) this.old.push({ sock: this.sock, inode: this.inode });
     // A few old pipes at most: keepalived holds one; older ones have no writer left.
-    while (this.old.length > 3) this.old.shift()?.destroy();
+    while (this.old.length > 3) this.old.shift()?.sock.destroy();
     this.sock = undefined;
     if (st && !st.isFIFO()) throw new UserError(`ha.keepalived.notify-fifo ${this.path}: exists and is not a FIFO`);
     await this.start();
+  }
+
+  // The pipes this reader reads ("dev:ino"): whoever writes to one of them is heard.
+  inodes(): Set<string> {
+    return new Set([...(this.sock ? [this.inode] : []), ...this.old.map((o) => o.inode)]);
   }
 
   stop(): void {
     this.closed = true;
     this.sock?.destroy();
     this.sock = undefined;
-    for (const s of this.old.splice(0)) s.destroy();
+    for (const o of this.old.splice(0)) o.sock.destroy();
   }
 }

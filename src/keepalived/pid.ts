@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 
 export interface Liveness {
   alive: boolean;
   pid?: number;
   why?: string;
+  // Alive, but writing to no FIFO the agent reads: the agent cannot hear its state changes.
+  deaf?: string;
 }
 
 // Whether the keepalived named by a pid file is alive: the file must hold a PID, and that process
@@ -34,4 +36,29 @@ export async function pidFileAlive(pidFile: string): Promise<Liveness> {
   const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
   if (comm !== 'keepalived') return { alive: false, pid, why: `process ${pid} from ${pidFile} is not keepalived (${comm || 'unknown'})` };
   return { alive: true, pid };
+}
+
+// Whether keepalived (the process `pid` or one of its children: the VRRP process writes
+// notify_fifo) holds open one of the pipes named by `inodes` ("dev:ino"). undefined when /proc
+// cannot tell (another user's process, or it is gone).
+export async function holdsPipe(pid: number, inodes: ReadonlySet<string>): Promise<boolean | undefined> {
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => ''))
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .map(Number);
+  let readable = false;
+  for (const p of [pid, ...children]) {
+    let fds: string[];
+    try {
+      fds = await readdir(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    readable = true;
+    for (const fd of fds) {
+      const st = await stat(`/proc/${p}/fd/${fd}`).catch(() => undefined);
+      if (st?.isFIFO() && inodes.has(`${st.dev}:${st.ino}`)) return true;
+    }
+  }
+  return readable ? false : undefined;
 }

@@ -28,12 +28,15 @@ export function stopBudgetMs(entries: readonly RegistryEntry[]): { ms: number; w
 }
 
 // The timing a lease TTL gives: renew every quarter of it; fence (stop the set) when the last
-// renewal is so old that the stop would otherwise not end before the lease can expire.
-export function leaseTiming(ttlMs: number, budgetMs: number): { renewMs: number; fenceAfterMs: number; tooShort: boolean } {
+// renewal is so old that the stop would otherwise not end before the lease can expire. The fence
+// never comes before two renewals could have failed (TTL/2): a TTL too short for the stop budget
+// (`tooShort`, refused by config check and at agent start, see quorumProblems) fences at TTL/2,
+// when the stop may outlast the lease by `overMs`; it never fences a healthy holder.
+export function leaseTiming(ttlMs: number, budgetMs: number): { renewMs: number; fenceAfterMs: number; tooShort: boolean; overMs: number } {
   const renewMs = Math.floor(ttlMs / 4);
-  const fenceAfterMs = ttlMs - budgetMs - FENCE_MARGIN_MS;
-  // At least two renewals must be able to fail before the set is fenced.
-  return { renewMs, fenceAfterMs: Math.max(fenceAfterMs, renewMs), tooShort: fenceAfterMs < 2 * renewMs };
+  const fits = ttlMs - budgetMs - FENCE_MARGIN_MS;
+  const fenceAfterMs = Math.max(fits, 2 * renewMs);
+  return { renewMs, fenceAfterMs, tooShort: fits < 2 * renewMs, overMs: Math.max(0, fenceAfterMs + budgetMs + FENCE_MARGIN_MS - ttlMs) };
 }
 
 // The shortest TTL (whole seconds, as etcd counts) that fits the budget.

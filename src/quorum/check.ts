@@ -1,13 +1,21 @@
+import { hostname } from 'node:os';
 import type { Config, Problem } from '../config/index.js';
 import { scanRegistry } from '../registry/index.js';
 import { minTtlMs, stopBudgetMs } from './budget.js';
 
-// What `config check` says of ha.quorum beyond the schema: the lease must outlast two missed
-// renewals plus the longest stop of each set's programs (their stopwaitsecs, from the registry).
+// What `config check` and the agent's start say of ha.quorum beyond the schema: the lease must
+// outlast two missed renewals plus the longest stop of each set's programs (their stopwaitsecs,
+// from the registry); this node's name must not be a peer's (the owner key names the node).
 export async function quorumProblems(cfg: Config): Promise<Problem[]> {
   const q = cfg.ha?.quorum;
   if (!q) return [];
   const out: Problem[] = [];
+  const node = cfg.ha?.['node-name'] ?? hostname();
+  if (Object.hasOwn(cfg.ha?.peers ?? {}, node))
+    out.push({
+      path: 'ha.node-name',
+      message: `"${node}"${cfg.ha?.['node-name'] === undefined ? " (this host's name)" : ''} is also the name of a peer in ha.peers: each node needs its own name in the quorum keys`,
+    });
   for (const [name, set] of Object.entries(cfg.ha?.['service-sets'] ?? {})) {
     const scan = await scanRegistry([set.registry]);
     const budget = stopBudgetMs(scan.entries);

@@ -27,8 +27,10 @@ export class EtcdError extends Error {
 
 export interface KeyValue {
   value: string;
+  // '0': a key bound to no lease (an etcdctl put, a restore): it never expires.
   lease: string;
   createRevision: string;
+  modRevision: string;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -38,6 +40,7 @@ interface RawKv {
   value?: string;
   lease?: string;
   create_revision?: string;
+  mod_revision?: string;
 }
 
 export class EtcdClient {
@@ -85,10 +88,38 @@ export class EtcdClient {
     return { created: false, held: kv && toKv(kv) };
   }
 
+  // Deletes the key if it is still the version read (its mod revision); false when it changed.
+  async deleteIfUnchanged(key: string, modRevision: string): Promise<boolean> {
+    const k = b64(key);
+    const r = (await this.call('/v3/kv/txn', {
+      compare: [{ key: k, target: 'MOD', modRevision }],
+      success: [{ requestDeleteRange: { key: k } }],
+    })) as { succeeded?: boolean };
+    return r.succeeded === true;
+  }
+
   async get(key: string): Promise<KeyValue | undefined> {
     const r = (await this.call('/v3/kv/range', { key: b64(key) })) as { kvs?: RawKv[] };
     const kv = r.kvs?.[0];
     return kv && toKv(kv);
+  }
+
+  // The answering member's version, its leader's id ("0": none) and its alarms/errors.
+  async status(): Promise<{ version: string; leader: string; errors: string[] }> {
+    const r = (await this.call('/v3/maintenance/status', {})) as { version?: string; leader?: string; errors?: string[] };
+    return { version: r.version ?? '?', leader: r.leader ?? '0', errors: r.errors ?? [] };
+  }
+
+  // How many keys lie under `prefix/` (a read of the prefix: refused without the permission).
+  async count(prefix: string): Promise<number> {
+    const r = (await this.call('/v3/kv/range', { key: b64(`${prefix}/`), range_end: b64(`${prefix}0`), count_only: true })) as { count?: string };
+    return Number(r.count ?? 0);
+  }
+
+  // Seconds the lease has left on etcd (-1: gone).
+  async timeToLive(id: string): Promise<number> {
+    const r = (await this.call('/v3/lease/timetolive', { ID: id })) as { TTL?: string };
+    return Number(r.TTL ?? -1);
   }
 
   // One call: each endpoint in turn (the last good one first) until one answers.
@@ -136,7 +167,7 @@ export class EtcdClient {
 }
 
 function toKv(kv: RawKv): KeyValue {
-  return { value: unb64(kv.value), lease: kv.lease ?? '0', createRevision: kv.create_revision ?? '0' };
+  return { value: unb64(kv.value), lease: kv.lease ?? '0', createRevision: kv.create_revision ?? '0', modRevision: kv.mod_revision ?? '0' };
 }
 
 // One POST with a hard deadline (connect, send, answer). A 2xx answers JSON; etcd's errors come

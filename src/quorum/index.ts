@@ -6,7 +6,7 @@ import { Witness } from './witness.js';
 
 export { FENCE_MARGIN_MS, leaseTiming, minTtlMs, stopBudgetMs } from './budget.js';
 export { EtcdClient, EtcdError, etcdFromConfig } from './etcd.js';
-export { type Gate, type QuorumSetStatus, type QuorumStatus, Witness } from './witness.js';
+export { type Gate, parseOwner, type QuorumSetStatus, type QuorumStatus, Witness } from './witness.js';
 
 // The witness for ha.quorum (the prefix already defaulted by the config loader).
 export function createWitness(q: QuorumConfig, node: string, log: Logger, on: { lost(set: string): void; freed(set: string): void }): Witness {
@@ -17,6 +17,7 @@ export function createWitness(q: QuorumConfig, node: string, log: Logger, on: { 
     ttlMs: q['lease-ttl-ms'],
     policy: q.policy,
     acquireWaitMs: q['acquire-wait-ms'],
+    hostIdFile: q['host-id-file'],
     log,
     lost: on.lost,
     freed: on.freed,

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/log.js';
 import { leaseTiming } from './budget.js';
-import { type EtcdClient, EtcdError } from './etcd.js';
+import { type EtcdClient, EtcdError, type KeyValue } from './etcd.js';
 
 // What the reconcile loop asks before it starts a MASTER's programs.
 export type Gate = { ok: true } | { ok: false; why: string; freeze: boolean };
@@ -13,6 +16,10 @@ export interface WitnessOptions {
   ttlMs: number;
   policy: 'stop' | 'freeze';
   acquireWaitMs: number;
+  // This host's id (created once, kept across agent starts): an owner key naming this node but
+  // another host id is another host with the same node name, never a previous agent of ours.
+  // Without it, an id for this process only.
+  hostIdFile?: string | undefined;
   log: Logger;
   // The set lost (or must give up) the right to run: the loop stops it now.
   lost: (set: string) => void;
@@ -50,16 +57,24 @@ interface SetQuorum {
   down: boolean;
   // releaseStale() has looked (once per agent start).
   staleChecked: boolean;
+  // The stop budget that was found too long for the TTL (logged once per budget).
+  tooShort: string | undefined;
+  tooShortBudget: number | undefined;
+  // A key this node must not remove (no lease, another host of the same name): logged once.
+  foreignLogged: string | undefined;
 }
 
 // Value of a set's owner key.
 interface Owner {
   node: string;
+  // The host id (hostIdFile); absent in keys written before it existed: treated as another host's.
+  host?: string | undefined;
   since: string;
 }
 
 const POLL_MS = 100;
 const RETRY_MS = 25;
+const RETRY_MAX_MS = 200;
 
 // The quorum witness: per set, a key <prefix>/sets/<set>/owner bound to a lease of ours decides
 // whether this node may run the set. keepalived decides who wants it; this decides who may.
@@ -67,6 +82,7 @@ export class Witness {
   private readonly sets = new Map<string, SetQuorum>();
   private stopped = false;
   private readonly ttlSec: number;
+  private host: string | undefined;
 
   constructor(private readonly o: WitnessOptions) {
     this.ttlSec = Math.ceil(o.ttlMs / 1000);
@@ -95,6 +111,9 @@ export class Witness {
         lastError: undefined,
         down: false,
         staleChecked: false,
+        tooShort: undefined,
+        tooShortBudget: undefined,
+        foreignLogged: undefined,
       };
       this.sets.set(set, q);
     }
@@ -115,13 +134,17 @@ export class Witness {
   // A MASTER's pass asks before it starts anything. The caller has stopped the set's programs if
   // it did not hold the key. Waits up to acquire-wait-ms for the key (the old holder stopping,
   // then releasing); after that the set is blocked until the key is free.
-  async mayRun(set: string, budgetMs: number, signal: AbortSignal): Promise<Gate> {
+  // `adopt`: the set's programs still run here under a hold (across an agent restart): a key this
+  // node's previous agent left is taken over (revoked, then taken again) rather than waited out.
+  async mayRun(set: string, budgetMs: number, signal: AbortSignal, opts: { adopt?: boolean } = {}): Promise<Gate> {
     const q = this.of(set);
     q.budgetMs = budgetMs;
     if (q.holding && q.frozen) return { ok: false, why: 'no quorum (policy freeze): keeps what runs, starts nothing', freeze: true };
     if (q.holding) return { ok: true };
+    if (opts.adopt && !q.staleChecked) await this.releaseStale(q);
     if (q.blocked) return { ok: false, why: q.blocked, freeze: false };
     q.wantedAt ??= performance.now();
+    let wait = RETRY_MS;
     for (;;) {
       const why = await this.acquire(q);
       if (why === undefined) return { ok: true };
@@ -130,7 +153,8 @@ export class Witness {
         this.block(q, why);
         return { ok: false, why, freeze: false };
       }
-      await sleep(RETRY_MS, undefined, { signal }).catch(() => {});
+      await sleep(wait, undefined, { signal }).catch(() => {});
+      wait = Math.min(2 * wait, RETRY_MAX_MS);
     }
   }
 
@@ -160,13 +184,72 @@ export class Witness {
     try {
       const kv = await this.o.etcd.get(q.key);
       q.staleChecked = true;
-      if (kv && parseOwner(kv.value)?.node === this.o.node && q.lease === undefined) {
-        await this.o.etcd.revoke(kv.lease);
-        this.o.log.warn({ set: q.set, lease: kv.lease }, `quorum ${q.set}: released the key a previous agent of this node left`);
-      }
+      if (kv && q.lease === undefined) await this.clearStale(q, kv);
     } catch (err) {
       this.failed(q, err);
     }
+  }
+
+  // A key held by no live agent of this host, with the set down here (q.down): one a previous
+  // agent of this host left (its lease revoked), or one bound to no lease that names this node
+  // (deleted if unchanged: it would never expire). True when it is gone. Anything else (another
+  // host, even one with our node name; a lease-less key naming another node) is left alone and
+  // said once.
+  private async clearStale(q: SetQuorum, kv: KeyValue): Promise<boolean> {
+    if (!q.down) return false;
+    const owner = parseOwner(kv.value);
+    const host = await this.hostId();
+    if (kv.lease === '0') {
+      if (owner?.node !== this.o.node) {
+        this.foreign(
+          q,
+          `the key ${q.key} is bound to no lease and names ${owner?.node ?? 'no node'}: it never expires; no node takes the set until it is deleted (etcdctl del ${q.key})`,
+        );
+        return false;
+      }
+      const gone = await this.o.etcd.deleteIfUnchanged(q.key, kv.modRevision);
+      if (gone)
+        this.o.log.warn({ set: q.set, key: q.key }, `quorum ${q.set}: deleted the key naming this node bound to no lease (an etcdctl put or a restore?)`);
+      return gone;
+    }
+    if (owner?.node !== this.o.node) return false;
+    if (owner.host !== host) {
+      this.foreign(
+        q,
+        `the key ${q.key} names this node (${this.o.node}) but another host (${owner.host ?? 'no host id'}) holds it: two hosts use the same node name? It is left to expire on its own`,
+      );
+      return false;
+    }
+    await this.o.etcd.revoke(kv.lease);
+    this.o.log.warn({ set: q.set, lease: kv.lease }, `quorum ${q.set}: released the key a previous agent of this node left`);
+    return true;
+  }
+
+  private foreign(q: SetQuorum, why: string): void {
+    if (q.foreignLogged !== why) this.o.log.error({ set: q.set, key: q.key }, `quorum ${q.set}: ${why}`);
+    q.foreignLogged = why;
+  }
+
+  // This host's id: read from hostIdFile, created there once.
+  private async hostId(): Promise<string> {
+    if (this.host !== undefined) return this.host;
+    const file = this.o.hostIdFile;
+    let id = '';
+    if (file) {
+      id = await readFile(file, 'utf8').then(
+        (t) => t.trim(),
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return '';
+          throw new Error(`${file}: ${err.code ?? err.message}`);
+        },
+      );
+      if (!/^[0-9a-f]{16}$/.test(id)) {
+        id = randomBytes(8).toString('hex');
+        await writeFileAtomic(file, `${id}\n`);
+      }
+    } else id = randomBytes(8).toString('hex');
+    this.host = id;
+    return id;
   }
 
   // The MASTER episode is over (the role left MASTER): the next one waits for the key afresh.
@@ -175,18 +258,21 @@ export class Witness {
     q.wantedAt = undefined;
   }
 
-  // Tries once to take the key; undefined when taken, else why not.
+  // Tries once to take the key; undefined when taken, else why not (the caller tries again).
   private async acquire(q: SetQuorum): Promise<string | undefined> {
-    const sentAt = performance.now();
     let lease: string;
+    let host: string;
+    let sentAt: number;
     try {
+      host = await this.hostId();
+      sentAt = performance.now();
       lease = (await this.o.etcd.grant(this.ttlSec)).id;
     } catch (err) {
       return this.failed(q, err);
     }
     const since = new Date().toISOString();
     try {
-      const r = await this.o.etcd.createIfAbsent(q.key, JSON.stringify({ node: this.o.node, since } satisfies Owner), lease);
+      const r = await this.o.etcd.createIfAbsent(q.key, JSON.stringify({ node: this.o.node, host, since } satisfies Owner), lease);
       if (r.created) {
         q.lease = lease;
         q.holding = true;
@@ -203,13 +289,10 @@ export class Witness {
       void this.o.etcd.revoke(lease).catch(() => {});
       const owner = parseOwner(r.held?.value);
       q.holder = owner;
-      // A key of this node's previous agent (killed): its programs were stopped before this call.
-      if (owner?.node === this.o.node && r.held && q.down) {
-        await this.o.etcd.revoke(r.held.lease);
-        this.o.log.warn({ set: q.set, lease: r.held.lease }, `quorum ${q.set}: released the key a previous agent of this node left`);
-        return this.acquire(q);
-      }
-      return `held by ${owner?.node ?? 'another node'}${owner ? ` since ${owner.since}` : ''}`;
+      // A key of this host's previous agent (killed; its programs were stopped before this call),
+      // or one bound to no lease naming this node: removed, the caller tries again.
+      if (r.held && (await this.clearStale(q, r.held))) return 'a stale key was removed: trying again';
+      return heldBy(owner, r.held);
     } catch (err) {
       void this.o.etcd.revoke(lease).catch(() => {});
       return this.failed(q, err);
@@ -217,7 +300,9 @@ export class Witness {
   }
 
   private failed(q: SetQuorum, err: unknown): string {
-    const msg = err instanceof EtcdError && err.unreachable ? 'no etcd endpoint answers' : `etcd: ${(err as Error).message}`;
+    // Not an EtcdError: the host id file (its path in the message).
+    const msg =
+      err instanceof EtcdError ? (err.unreachable ? 'no etcd endpoint answers' : `etcd: ${err.message}`) : `ha.quorum.host-id-file: ${(err as Error).message}`;
     if (q.lastError !== msg) this.o.log.warn({ set: q.set, err: (err as Error).message }, `quorum ${q.set}: ${msg}`);
     q.lastError = msg;
     return msg;
@@ -228,11 +313,15 @@ export class Witness {
     q.renewSentAt = sentAt;
     q.lastRenewAt = new Date().toISOString();
     const t = leaseTiming(this.o.ttlMs, q.budgetMs);
-    if (t.tooShort)
-      this.o.log.error(
-        { set: q.set, ttlMs: this.o.ttlMs, budgetMs: q.budgetMs },
-        `quorum ${q.set}: lease-ttl-ms is too short for the set's stop (supha config check says by how much)`,
-      );
+    // A registry pushed after the agent started may hold programs that stop slower than the TTL
+    // allows (agent start and config check refuse it): the holder keeps running, fences at TTL/2
+    // (two renewals missed), when its stop may outlast the lease by overMs. Said once per budget.
+    q.tooShort = t.tooShort
+      ? `lease-ttl-ms ${this.o.ttlMs} is too short for the set's stopwaitsecs (stop budget ${q.budgetMs} ms): if fenced, the stop may outlast the lease by ${t.overMs} ms (run supha config check)`
+      : undefined;
+    if (q.tooShort && q.tooShortBudget !== q.budgetMs)
+      this.o.log.error({ set: q.set, ttlMs: this.o.ttlMs, budgetMs: q.budgetMs }, `quorum ${q.set}: ${q.tooShort}`);
+    q.tooShortBudget = q.tooShort ? q.budgetMs : undefined;
     clearTimeout(q.fenceTimer);
     q.fenceTimer = setTimeout(() => this.fence(q), Math.max(0, sentAt + t.fenceAfterMs - performance.now()));
     clearTimeout(q.renewTimer);
@@ -250,13 +339,24 @@ export class Witness {
         this.lose(q, 'the lease expired on etcd');
         return;
       }
-      if (q.frozen) this.o.log.info({ set: q.set }, `quorum ${q.set}: etcd answers again, the lease held: unfrozen`);
+      const wasFrozen = q.frozen;
       q.frozen = false;
       q.lastError = undefined;
       this.renewed(q, sentAt);
+      if (wasFrozen) {
+        this.o.log.info({ set: q.set }, `quorum ${q.set}: etcd answers again, the lease held: unfrozen`);
+        // The loop looks at once: programs that stopped while frozen start again.
+        this.o.freed(q.set);
+      }
     } catch (err) {
       if (q.lease !== lease) return;
-      this.failed(q, err);
+      const msg = this.failed(q, err);
+      // Frozen only while no endpoint answers: etcd answering with an error (auth, permission)
+      // is no reason to keep running without a lease.
+      if (q.frozen && !(err instanceof EtcdError && err.unreachable)) {
+        this.lose(q, `frozen, and etcd now answers but refuses the renewal (${msg})`);
+        return;
+      }
       const t = leaseTiming(this.o.ttlMs, q.budgetMs);
       // Try again soon; the fence timer stands.
       clearTimeout(q.renewTimer);
@@ -303,8 +403,7 @@ export class Witness {
         q.holder = owner;
         // Our own old key (fenced, or a previous agent's) is released only once the set is down
         // here, which release() does; until then it is ours to wait out.
-        if (kv === undefined || (owner?.node === this.o.node && q.down)) {
-          if (kv) await this.o.etcd.revoke(kv.lease);
+        if (kv === undefined || (await this.clearStale(q, kv))) {
           q.blocked = undefined;
           q.wantedAt = undefined;
           q.lastError = undefined;
@@ -312,7 +411,7 @@ export class Witness {
           this.o.freed(q.set);
           return;
         }
-        q.blocked = `held by ${owner?.node ?? 'another node'}`;
+        q.blocked = heldBy(owner, kv);
       } catch (err) {
         q.blocked = this.failed(q, err);
       }
@@ -355,6 +454,7 @@ export class Witness {
         waiting: q.blocked ?? null,
         fences: q.fences,
         lastError: q.lastError ?? null,
+        ttlTooShort: q.tooShort ?? null,
       };
     }
     return { node: this.o.node, ttlMs: this.o.ttlMs, policy: this.o.policy, endpoints: this.o.etcd.health, sets };
@@ -371,6 +471,8 @@ export interface QuorumSetStatus {
   waiting: string | null;
   fences: number;
   lastError: string | null;
+  // The set's stop budget does not fit the TTL (a registry pushed after the agent started).
+  ttlTooShort: string | null;
 }
 
 export interface QuorumStatus {
@@ -381,11 +483,16 @@ export interface QuorumStatus {
   sets: Record<string, QuorumSetStatus>;
 }
 
-function parseOwner(value: string | undefined): Owner | undefined {
+function heldBy(owner: Owner | undefined, kv: KeyValue | undefined): string {
+  const who = `held by ${owner?.node ?? 'another node'}${owner?.since ? ` since ${owner.since}` : ''}`;
+  return kv?.lease === '0' ? `${who}, bound to no lease (it never expires: etcdctl del it)` : who;
+}
+
+export function parseOwner(value: string | undefined): Owner | undefined {
   if (value === undefined) return undefined;
   try {
     const o = JSON.parse(value) as Partial<Owner>;
-    return typeof o.node === 'string' ? { node: o.node, since: String(o.since ?? '') } : undefined;
+    return typeof o.node === 'string' ? { node: o.node, host: typeof o.host === 'string' ? o.host : undefined, since: String(o.since ?? '') } : undefined;
   } catch {
     return { node: value, since: '' };
   }

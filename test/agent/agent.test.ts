@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
@@ -23,13 +23,13 @@ function get(port: number, path: string, token?: string): Promise<{ code: number
   });
 }
 
-// One node, no keepalived: a `sleep` stands in for keepalived's process (the pid file must name a
-// live process), events come through `supha notify` and the FIFO.
+// One node: a real keepalived alone in its own namespace (loneKeepalived: its pid file names it, it
+// holds the FIFO, for an instance no set follows); events come through `supha notify` and the FIFO.
 describe('supha agent on one node', () => {
   let sv: Supervisord;
   let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
   let agent: AgentProc | undefined;
-  let fakeKa: { pid: number; kill(): void };
+  let fakeKa: { pid: number; kill(): Promise<void>; stop(): Promise<void> };
   let cfgPath: string;
   let sock: string;
   let fifo: string;
@@ -48,7 +48,7 @@ describe('supha agent on one node', () => {
     await writeFile(join(bad, 'c.conf'), programConf('c', { command: '/bin/false', startsecs: 1, startretries: 0 }));
     sv = await startSupervisord({ dir: tmp.dir, include: [join(web, '*.conf'), join(bad, '*.conf')], programs: { outsider: { command: '/bin/sleep 1000' } } });
     await sv.client().startProcess('outsider');
-    fakeKa = await keepalivedStandIn(tmp.dir);
+    fakeKa = await loneKeepalived(tmp.dir, join(sv.dir, 'run/ka.fifo'));
     await writeFile(join(sv.dir, 'ka.pid'), `${fakeKa.pid}\n`);
     await writeFile(join(sv.dir, 'token'), `${token}\n`, { mode: 0o600 });
     port = await freePort();
@@ -69,7 +69,7 @@ describe('supha agent on one node', () => {
   });
   after(async () => {
     await agent?.stop();
-    fakeKa?.kill();
+    await fakeKa?.stop();
     await sv?.stop();
     await tmp?.cleanup();
   });
@@ -181,7 +181,7 @@ describe('supha agent on one node', () => {
   });
 
   test('keepalived gone = not MASTER: the set stops', async () => {
-    fakeKa.kill();
+    await fakeKa.kill();
     await waitFor('a and b STOPPED', async () => {
       const s = await states();
       return s.a === 'STOPPED' && s.b === 'STOPPED';

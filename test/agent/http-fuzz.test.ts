@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { prng, type RawAnswer, rawRequest } from '../helpers/raw-http.js';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, writeJson } from '../helpers/tmp.js';
@@ -38,7 +38,7 @@ const req = (method: string, target: string, headers: Record<string, string> = {
 describe('agent HTTP API under hostile input', { timeout: 240_000 }, () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sv: Supervisord;
-  let fakeKa: { pid: number; kill(): void } | undefined;
+  let fakeKa: { pid: number; kill(): Promise<void>; stop(): Promise<void> } | undefined;
   let agent: AgentProc;
   let port: number;
   let sent = 0;
@@ -57,7 +57,7 @@ describe('agent HTTP API under hostile input', { timeout: 240_000 }, () => {
     const web = join(tmp.dir, 'web');
     await mkdir(web);
     sv = await startSupervisord({ dir: tmp.dir });
-    fakeKa = await keepalivedStandIn(tmp.dir);
+    fakeKa = await loneKeepalived(tmp.dir, join(tmp.dir, 'ka.fifo'));
     await writeFile(join(tmp.dir, 'ka.pid'), `${fakeKa.pid}\n`);
     await writeFile(join(tmp.dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
     port = await freePort();
@@ -81,7 +81,7 @@ describe('agent HTTP API under hostile input', { timeout: 240_000 }, () => {
   });
   after(async () => {
     await agent?.stop();
-    fakeKa?.kill();
+    await fakeKa?.stop();
     await sv?.stop();
     await tmp?.cleanup();
     assert.ok(sent >= 1_000, `only ${sent} hostile requests sent`);

@@ -7,7 +7,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { askAgent } from '../../src/agent/index.js';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { ROOT, SUPHA_BIN, supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
@@ -30,13 +30,13 @@ function call(port: number, method: string, path: string, opts: { token?: string
   });
 }
 
-// One real agent (real supervisord with `supha listen` as its event listener, a `sleep` named keepalived standing
-// in for keepalived's process): the API's routes and token, /metrics through a Prometheus text
+// One real agent (real supervisord with `supha listen` as its event listener, a real keepalived
+// alone in its namespace, loneKeepalived): the API's routes and token, /metrics through a Prometheus text
 // parser, and ha.alert-command with a fixture command that hangs on transitions.
 describe('agent HTTP API, metrics and alerts', { timeout: 120_000 }, () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sv: Supervisord;
-  let fakeKa: { pid: number; kill(): void } | undefined;
+  let fakeKa: { pid: number; kill(): Promise<void>; stop(): Promise<void> } | undefined;
   let agent: AgentProc;
   let port: number;
   let cfgPath: string;
@@ -58,7 +58,7 @@ describe('agent HTTP API, metrics and alerts', { timeout: 120_000 }, () => {
     cfgPath = join(dir, 'config.json');
     const listener = `[eventlistener:supha]\ncommand=${process.execPath} ${SUPHA_BIN} --config ${cfgPath} listen\nevents=PROCESS_STATE,TICK_5\nautostart=true\nautorestart=true\nbuffer_size=100\n`;
     sv = await startSupervisord({ dir, include: [join(dir, 'web', '*.conf'), join(dir, 'bad', '*.conf')], extraConf: listener });
-    fakeKa = await keepalivedStandIn(dir);
+    fakeKa = await loneKeepalived(dir, join(dir, 'ka.fifo'));
     await writeFile(join(dir, 'ka.pid'), `${fakeKa.pid}\n`);
     await writeFile(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
     port = await freePort();
@@ -81,7 +81,7 @@ describe('agent HTTP API, metrics and alerts', { timeout: 120_000 }, () => {
   });
   after(async () => {
     await agent?.stop();
-    fakeKa?.kill();
+    await fakeKa?.stop();
     await sv?.stop();
     await tmp?.cleanup();
   });

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { askAgent } from '../../src/agent/index.js';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { type ProgramSpec, programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
@@ -24,13 +24,13 @@ const SETS: Record<string, Record<string, ProgramSpec>> = {
   demote: { d1: { command: STUBBORN, stopwaitsecs: 6 } },
 };
 
-// One node, real supervisord, a keepalived stand-in (a process named keepalived: only "alive"
-// matters here), a real agent; events through `supha notify`.
+// One node, real supervisord, a real keepalived alone in its namespace (loneKeepalived: only
+// "alive" matters here), a real agent; events through `supha notify`.
 describe('the reconcile loop, set by set', { timeout: 240_000 }, () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sv: Supervisord;
   let agent: AgentProc | undefined;
-  let ka: { pid: number; kill(): void };
+  let ka: { pid: number; kill(): Promise<void>; stop(): Promise<void> };
   let cfgPath: string;
   let sock: string;
   const reg = (set: string) => join(tmp.dir, 'sets', set);
@@ -51,7 +51,7 @@ describe('the reconcile loop, set by set', { timeout: 240_000 }, () => {
     // A bad entry: a folder where a conf file would be.
     await mkdir(join(reg('bad'), 'x.conf'));
     sv = await startSupervisord({ dir: tmp.dir, include: Object.keys(SETS).map((s) => join(reg(s), '*.conf')) });
-    ka = await keepalivedStandIn(tmp.dir);
+    ka = await loneKeepalived(tmp.dir, join(tmp.dir, 'run/ka.fifo'));
     await writeFile(join(tmp.dir, 'ka.pid'), `${ka.pid}\n`);
     sock = join(tmp.dir, 'state', 'agent.sock');
     cfgPath = await writeJson(join(tmp.dir, 'config.json'), {
@@ -69,7 +69,7 @@ describe('the reconcile loop, set by set', { timeout: 240_000 }, () => {
   });
   after(async () => {
     await agent?.stop();
-    ka?.kill();
+    await ka?.stop();
     await sv?.stop();
     await tmp?.cleanup();
   });

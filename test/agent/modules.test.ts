@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Agent, type AgentContext, type AgentModule, MODULES, type Role } from '../../src/agent/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/util/log.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { startSupervisord } from '../helpers/supervisord.js';
 import { freePort, waitFor } from '../helpers/tmp.js';
 
@@ -14,7 +14,7 @@ import { freePort, waitFor } from '../helpers/tmp.js';
 // status, and stopped with the agent.
 test('agent modules: enabled ones start with a live context, show in status, stop with the agent', async () => {
   const sv = await startSupervisord({ programs: { a: { command: '/bin/sleep 1000' } } });
-  const ka = await keepalivedStandIn(sv.dir);
+  const ka = await loneKeepalived(sv.dir, join(sv.dir, 'ka.fifo'));
   const changes: [string, Role, Role][] = [];
   let ctx: AgentContext | undefined;
   let stopped = false;
@@ -68,7 +68,7 @@ test('agent modules: enabled ones start with a live context, show in status, sto
   } finally {
     await agent?.stop();
     MODULES.splice(MODULES.indexOf(entries[0]!), entries.length);
-    ka.kill();
+    await ka.stop();
     await sv.stop();
   }
 });

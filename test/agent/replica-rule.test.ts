@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
@@ -16,7 +16,7 @@ describe('the replica rule follows the role', { timeout: 120_000 }, () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sv: Supervisord;
   let agent: AgentProc | undefined;
-  let ka: { pid: number; kill(): void };
+  let ka: { pid: number; kill(): Promise<void>; stop(): Promise<void> };
   let cfgPath: string;
   const reg = () => join(tmp.dir, 'sets', 'own');
   const states = async () => Object.fromEntries((await sv.client().getAllProcessInfo()).map((p) => [p.name, p.statename]));
@@ -33,7 +33,7 @@ describe('the replica rule follows the role', { timeout: 120_000 }, () => {
     sv = await startSupervisord({ dir: tmp.dir, include: [join(reg(), '*.conf')] });
     // Written after supervisord's start (its [include] would load it at once): the agent decides.
     await writeFile(join(reg(), 'a1.conf'), programConf('a1', { command: '/bin/sleep 100000' }));
-    ka = await keepalivedStandIn(tmp.dir);
+    ka = await loneKeepalived(tmp.dir, join(tmp.dir, 'run/ka.fifo'));
     await writeFile(join(tmp.dir, 'ka.pid'), `${ka.pid}\n`);
     cfgPath = await writeJson(join(tmp.dir, 'config.json'), {
       'project-name': 't',
@@ -50,7 +50,7 @@ describe('the replica rule follows the role', { timeout: 120_000 }, () => {
   });
   after(async () => {
     await agent?.stop();
-    ka?.kill();
+    await ka?.stop();
     await sv?.stop();
     await tmp?.cleanup();
   });

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { run } from '../../src/util/exec.js';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 import { tornFiles } from '../kill9/files.js';
@@ -17,7 +17,7 @@ describe('state dir full and read-only', { timeout: 120_000 }, () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sv: Supervisord;
   let agent: AgentProc | undefined;
-  let ka: { pid: number; kill(): void };
+  let ka: { pid: number; kill(): Promise<void>; stop(): Promise<void> };
   let cfgPath: string;
   let state: string;
   let mounted = false;
@@ -30,7 +30,7 @@ describe('state dir full and read-only', { timeout: 120_000 }, () => {
     await mkdir(reg);
     await writeFile(join(reg, 'a.conf'), programConf('a', { command: '/bin/sleep 100000' }));
     sv = await startSupervisord({ dir: join(tmp.dir, 'sv'), include: [join(reg, '*.conf')] });
-    ka = await keepalivedStandIn(tmp.dir);
+    ka = await loneKeepalived(tmp.dir, join(tmp.dir, 'ka.fifo'));
     await writeFile(join(tmp.dir, 'ka.pid'), `${ka.pid}\n`);
     state = join(tmp.dir, 'state');
     await mkdir(state, { mode: 0o700 });
@@ -56,7 +56,7 @@ describe('state dir full and read-only', { timeout: 120_000 }, () => {
   });
   after(async () => {
     await agent?.stop();
-    ka?.kill();
+    await ka?.stop();
     if (mounted) await run('umount', ['-l', state], { timeoutMs: 10_000 }).catch(() => {});
     await sv?.stop();
     await tmp?.cleanup();

@@ -4,18 +4,18 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 
 // supervisord down (stopped) and hung (SIGSTOP) while the agent must act: the agent keeps
 // answering, `supha check` and `supha status` say what is wrong, and it converges once
-// supervisord is back. One node; a copy of sleep named keepalived stands in for keepalived.
+// supervisord is back. One node; a real keepalived alone in its namespace (loneKeepalived).
 describe('supervisord down or hung during a transition', { timeout: 120_000 }, () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sv: Supervisord;
   let agent: AgentProc;
-  let ka: { pid: number; kill(): void };
+  let ka: { pid: number; kill(): Promise<void>; stop(): Promise<void> };
   let cfgPath: string;
   let svDir: string;
   let include: string[];
@@ -36,7 +36,7 @@ describe('supervisord down or hung during a transition', { timeout: 120_000 }, (
     svDir = join(tmp.dir, 'sv');
     include = [join(reg, '*.conf')];
     sv = await startSupervisord({ dir: svDir, include });
-    ka = await keepalivedStandIn(tmp.dir);
+    ka = await loneKeepalived(tmp.dir, join(tmp.dir, 'ka.fifo'));
     await writeFile(join(tmp.dir, 'ka.pid'), `${ka.pid}\n`);
     cfgPath = await writeJson(join(tmp.dir, 'config.json'), {
       'project-name': 't',
@@ -54,7 +54,7 @@ describe('supervisord down or hung during a transition', { timeout: 120_000 }, (
   });
   after(async () => {
     await agent?.stop();
-    ka?.kill();
+    await ka?.stop();
     await sv?.stop();
     await tmp?.cleanup();
   });

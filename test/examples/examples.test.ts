@@ -46,6 +46,9 @@ describe('shipped examples: one mutual-standby pair', () => {
       const global = ka.find((b) => b.name === 'global_defs');
       assert.ok(global);
       assert.equal(child(global, 'notify_fifo')?.args[0], ha.keepalived['notify-fifo'], `${n}: notify_fifo`);
+      // keepalived 2.2 drops a notify_fifo parsed before script_user on a reload (test/deps/keepalived.test.ts).
+      const order = global.children.map((c) => c.name);
+      assert.ok(order.includes('script_user') && order.indexOf('script_user') < order.indexOf('notify_fifo'), `${n}: script_user before notify_fifo`);
       assert.equal(child(global, 'router_id')?.args[0], ha['node-name']);
       const instances = ka.filter((b) => b.name === 'vrrp_instance');
       const tracks = new Map(ka.filter((b) => b.name === 'track_file').map((b) => [b.args[0], child(b, 'file')?.args[0]]));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EtcdClient } from '../../src/quorum/index.js';
 import { run } from '../../src/util/exec.js';
 import type { NetRig } from './netns.js';
-import { stopChild, tempDir, waitFor } from './tmp.js';
+import { freePort, stopChild, tempDir, waitFor } from './tmp.js';
 
 export interface Etcd {
   url: string;
@@ -25,8 +25,9 @@ export const ETCD_IP = '198.18.0.2';
 export async function startEtcd(opts: { net?: NetRig; clientPort?: number; peerPort?: number } = {}): Promise<Etcd> {
   const tmp = await tempDir('supha-etcd-');
   const host = opts.net ? ETCD_IP : '127.0.0.1';
-  const clientPort = opts.clientPort ?? 2379;
-  const peerPort = opts.peerPort ?? 2380;
+  // On loopback the ports are probed: test files run at once must not share an etcd.
+  const clientPort = opts.clientPort ?? (opts.net ? 2379 : await freePort());
+  const peerPort = opts.peerPort ?? (opts.net ? 2380 : await freePort());
   if (opts.net) {
     await run('ip', ['-n', opts.net.bridgeNs, 'addr', 'add', `${ETCD_IP}/24`, 'dev', 'br0'], { timeoutMs: 5_000 }).catch(() => {});
   }

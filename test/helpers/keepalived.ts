@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { run } from '../../src/util/exec.js';
 import { waitFor } from './tmp.js';
 
 export interface KeepalivedOptions {
@@ -32,17 +34,22 @@ export interface Keepalived {
   logs(): string;
   // SIGKILL of the parent and its VRRP child: the VIP stays on the interface.
   kill9(): Promise<void>;
+  // SIGHUP (after writing `confText` to its conf, if given); resolves once keepalived logs the
+  // reload as complete.
+  reload(confText?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 // The keepalived.conf a test host runs: VRRPv3, advert_int 0.1, unicast to the peers, notify_fifo.
+// NOTE: script_user before notify_fifo: keepalived 2.2 drops a notify_fifo parsed before it on a
+// reload (SIGHUP) and writes no more events (test/deps/keepalived.test.ts).
 export function keepalivedConf(o: KeepalivedOptions): string {
   const iface = o.iface ?? 'eth0';
   return `global_defs {
   router_id ${o.instance}_${o.routerId}_${o.priority}
   vrrp_version 3
-  notify_fifo ${o.fifo}
   script_user root
+  notify_fifo ${o.fifo}
   enable_script_security
   vrrp_garp_master_delay 0
   vrrp_garp_master_repeat 1
@@ -79,7 +86,9 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
   const argv = [...o.wrap, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', confPath, '-p', pidFile, '-r', vrrpPidFile, '-c', checkersPidFile];
   const child: ChildProcess = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
+  let reloads = 0;
   const collect = (d: Buffer) => {
+    reloads += String(d).match(/Reload (complete|finished)/g)?.length ?? 0;
     logs = (logs + String(d)).slice(-50_000);
   };
   child.stdout?.on('data', collect);
@@ -122,6 +131,12 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
       killPid(vrrp, 'SIGKILL');
       await exited;
     },
+    async reload(confText) {
+      if (confText !== undefined) await writeFile(confPath, confText);
+      const before = reloads;
+      killPid(pid, 'SIGHUP');
+      await waitFor('keepalived to finish its reload', () => reloads > before, 15_000);
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       killPid(pid, 'SIGTERM');
@@ -132,18 +147,51 @@ export async function startKeepalived(o: KeepalivedOptions): Promise<Keepalived>
   };
 }
 
-// A process whose name is keepalived (a copy of sleep) for one-node tests that need only
-// "keepalived is running" (its pid file naming a live keepalived), not VRRP. Stopped by its PID.
-export async function keepalivedStandIn(dir: string): Promise<{ pid: number; kill(): void }> {
-  const bin = join(dir, 'keepalived');
-  await copyFile('/bin/sleep', bin);
-  await chmod(bin, 0o755);
-  const child = spawn(bin, ['100000'], { stdio: 'ignore' });
-  await waitFor('the stand-in to run', async () => (await readFile(`/proc/${child.pid}/comm`, 'utf8').catch(() => '')).trim() === 'keepalived');
+// A real keepalived alone in its own network namespace (a veth pair for its non-lo interface,
+// 198.19.254.0/24 inside it), for one-node tests: its pid file names a live keepalived and it
+// writes to `fifo` (made here first, so keepalived neither creates nor removes it), but for an
+// instance no set follows (VI_LONE): the test drives the set's role with `supha notify` and FIFO
+// lines. kill() is SIGKILL of every keepalived process; stop() also deletes the namespace.
+export async function loneKeepalived(dir: string, fifo: string): Promise<{ pid: number; pidFile: string; kill(): Promise<void>; stop(): Promise<void> }> {
+  const ns = `ska${randomBytes(3).toString('hex')}`;
+  const ip = (args: string[]) => run('ip', ['-n', ns, ...args], { timeoutMs: 10_000 });
+  await run('ip', ['netns', 'add', ns], { timeoutMs: 10_000 });
+  const delNs = () => run('ip', ['netns', 'del', ns], { timeoutMs: 10_000 }).then(() => {});
+  let ka: Keepalived | undefined;
+  try {
+    await ip(['link', 'set', 'lo', 'up']);
+    await ip(['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+    await ip(['link', 'set', 'v0', 'up']);
+    await ip(['link', 'set', 'v1', 'up']);
+    await ip(['addr', 'add', '198.19.254.1/24', 'dev', 'v0']);
+    await mkdir(dirname(fifo), { recursive: true });
+    if (!(await lstat(fifo).catch(() => undefined))?.isFIFO()) await run('mkfifo', ['-m', '0600', fifo], { timeoutMs: 5_000 });
+    const kaDir = join(dir, `lone-${ns}`);
+    await mkdir(kaDir);
+    ka = await startKeepalived({
+      dir: kaDir,
+      wrap: ['ip', 'netns', 'exec', ns],
+      instance: 'VI_LONE',
+      routerId: 254,
+      priority: 100,
+      srcIp: '198.19.254.1',
+      peers: ['198.19.254.2'],
+      vip: '198.19.254.100',
+      fifo,
+      iface: 'v0',
+    });
+  } catch (err) {
+    await delNs().catch(() => {});
+    throw err;
+  }
+  const k = ka;
   return {
-    pid: child.pid ?? 0,
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    pid: k.pid,
+    pidFile: k.pidFile,
+    kill: () => k.kill9(),
+    async stop() {
+      await k.kill9();
+      await delNs().catch(() => {});
     },
   };
 }

@@ -24,7 +24,7 @@ export const PROGRAMS: Record<string, ProgramSpec> = {
 };
 
 export async function startQuorumPair(
-  opts: { quorum?: boolean; ttlMs?: number; policy?: 'stop' | 'freeze'; programs?: Record<string, ProgramSpec> } = {},
+  opts: { quorum?: boolean; ttlMs?: number; requestTimeoutMs?: number; policy?: 'stop' | 'freeze'; programs?: Record<string, ProgramSpec> } = {},
 ): Promise<QuorumPair> {
   let etcd: Etcd | undefined;
   const programs = opts.programs ?? PROGRAMS;
@@ -43,7 +43,7 @@ export async function startQuorumPair(
           endpoints: [etcd.url],
           'lease-ttl-ms': opts.ttlMs ?? 3_000,
           policy: opts.policy ?? 'stop',
-          'request-timeout-ms': 300,
+          'request-timeout-ms': opts.requestTimeoutMs ?? 300,
           'acquire-wait-ms': 1_000,
         };
       },

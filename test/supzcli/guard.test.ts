@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { ROOT, supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { type Supervisord, startSupervisord } from '../helpers/supervisord.js';
 import { auditLines, SUPZCLI_BIN, snapshot, supzcli } from '../helpers/supzcli.js';
 import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
@@ -13,13 +13,13 @@ import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 const PROG = (name: string) => `[program:${name}]\ncommand=/bin/sleep 1000\nautostart=false\nstartsecs=0\nstopwaitsecs=2\n`;
 
 // Invariant 1: supzcli start/restart (and sup_run.sh start) of a service set's program only where
-// the local agent says this node is the set's MASTER. One real supervisord, one real agent; a
-// a copy of `sleep` named keepalived stands in for keepalived's process, events come through `supha notify`.
+// the local agent says this node is the set's MASTER. One real supervisord, one real agent, a real
+// keepalived alone in its namespace (loneKeepalived); events come through `supha notify`.
 describe('supzcli starts a service set program only on its MASTER', () => {
   let sv: Supervisord;
   let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
   let agent: AgentProc | undefined;
-  let fakeKa: { pid: number; kill(): void } | undefined;
+  let fakeKa: { pid: number; kill(): Promise<void>; stop(): Promise<void> } | undefined;
   let cfgPath: string;
   let env: Record<string, string>;
   let web: string;
@@ -48,7 +48,7 @@ describe('supzcli starts a service set program only on its MASTER', () => {
       include: [join(web, '*.conf')],
       programs: { plain: { command: '/bin/sleep 1000', autostart: false } },
     });
-    fakeKa = await keepalivedStandIn(sv.dir);
+    fakeKa = await loneKeepalived(sv.dir, join(sv.dir, 'run/ka.fifo'));
     await writeFile(join(sv.dir, 'ka.pid'), `${fakeKa.pid}\n`);
     cfgPath = await writeJson(join(sv.dir, 'config.json'), {
       'project-name': 't',
@@ -66,7 +66,7 @@ describe('supzcli starts a service set program only on its MASTER', () => {
   });
   after(async () => {
     await agent?.stop();
-    fakeKa?.kill();
+    await fakeKa?.stop();
     await sv?.stop();
     await tmp?.cleanup();
   });

@@ -23,7 +23,11 @@ function ago(iso: string | null | undefined, now: number): string {
 // fresh copy from /status.html every few seconds.
 export function renderFragment(v: StatusView, now = Date.now()): string {
   const out: string[] = [];
-  const ka = v.keepalived.alive ? `keepalived running (pid ${esc(v.keepalived.pid)})` : `<b class="bad">keepalived NOT running</b> (${esc(v.keepalived.why)})`;
+  const ka = !v.keepalived.alive
+    ? `<b class="bad">keepalived NOT running</b> (${esc(v.keepalived.why)})`
+    : v.keepalived.deaf
+      ? `<b class="bad">keepalived running but NOT HEARD</b> (${esc(v.keepalived.deaf)})`
+      : `keepalived running (pid ${esc(v.keepalived.pid)})`;
   const sv = v.supervisord.ok ? 'supervisord answers' : `<b class="bad">supervisord: ${esc(v.supervisord.error)}</b>`;
   out.push(
     `<p class="summary">node <b id="node">${esc(v.node)}</b> · ${ka} · ${sv} · updated <span id="updated">${esc(new Date(now).toISOString())}</span></p>`,

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
-import { loadConfig } from '../../config/index.js';
+import { ConfigError, loadConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
+import { quorumProblems } from '../../quorum/check.js';
 import { clientFromConfig } from '../../supervisor/index.js';
 import { createLogger } from '../../util/log.js';
 import type { Io } from '../io.js';
@@ -10,6 +11,10 @@ import type { Io } from '../io.js';
 export async function agentCommand(args: { config?: string | undefined; logFile?: string | undefined }, io: Io): Promise<number> {
   const loaded = await loadConfig(args.config, io.env);
   if (!loaded.ha && !loaded.nginx) throw new UsageError(`${loaded.configPath}: the agent needs an "ha" or "nginx" section (see docs/configuration.md)`);
+  // The rules config check applies to the quorum (a TTL too short for the sets' stops, a node
+  // named like a peer): the agent does not start against them.
+  const problems = await quorumProblems(loaded);
+  if (problems.length > 0) throw new ConfigError(loaded.configPath, problems);
   // A blue/green-only host runs the agent for its health checks: ha's defaults, no service sets.
   const cfg = loaded.ha ? loaded : { ...loaded, ha: (await import('../../config/schema-ha.js')).haSchema.parse({}) };
   const { Agent } = await import('../../agent/index.js');

@@ -34,7 +34,11 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
   const word = (s: string) => (GOOD.has(s) ? c(s, 'green') : BAD.has(s) ? c(s, 'red') : s);
   const paint = (cell: string, _col: number, row: number) => (row === 0 ? c(cell, 'bold') : word(cell));
   const out: string[] = [];
-  const ka = v.keepalived.alive ? `keepalived running (pid ${v.keepalived.pid})` : c(`keepalived NOT running (${v.keepalived.why ?? 'unknown'})`, 'red');
+  const ka = !v.keepalived.alive
+    ? c(`keepalived NOT running (${v.keepalived.why ?? 'unknown'})`, 'red')
+    : v.keepalived.deaf
+      ? c(`keepalived running but NOT HEARD: ${v.keepalived.deaf}`, 'red')
+      : `keepalived running (pid ${v.keepalived.pid})`;
   out.push(`agent on ${v.node}: ${ka}${v.supervisord.ok ? '' : `; ${c(`supervisord: ${v.supervisord.error}`, 'red')}`}`);
   for (const [k, h] of Object.entries(v.holds)) out.push(c(`HOLD ${k === '*' ? 'all sets' : k} since ${h.since}: ${h.reason}`, 'yellow'));
   // Older agents do not send it.
