@@ -7,7 +7,7 @@ import { askAgent } from '../../src/agent/index.js';
 import { sshCommand } from '../../src/sync/index.js';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { ROOT, SUPHA_BIN, supha } from '../helpers/cli.js';
-import { keepalivedStandIn } from '../helpers/keepalived.js';
+import { loneKeepalived } from '../helpers/keepalived.js';
 import { type Rsyncd, startRsyncd } from '../helpers/rsyncd.js';
 import { type Sshd, startSshd } from '../helpers/sshd.js';
 import { programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
@@ -30,7 +30,7 @@ describe('sync accept: a MASTER refuses writes through its rsync module', { time
   let rsd: Rsyncd;
   let sshd: Sshd;
   let agent: AgentProc | undefined;
-  let ka: { pid: number; kill(): void };
+  let ka: Awaited<ReturnType<typeof loneKeepalived>> | undefined;
   let cfgPath: string;
   const reg = () => join(tmp.dir, 'registry', 'own');
   const sock = () => join(tmp.dir, 'state', 'agent.sock');
@@ -51,7 +51,7 @@ describe('sync accept: a MASTER refuses writes through its rsync module', { time
     await mkdir(reg(), { recursive: true });
     await writeFile(join(tmp.dir, 'token'), 'accept-token\n', { mode: 0o600 });
     sv = await startSupervisord({ dir: join(tmp.dir, 'sv'), include: [join(reg(), '*.conf')] });
-    ka = await keepalivedStandIn(tmp.dir);
+    ka = await loneKeepalived(tmp.dir, join(tmp.dir, 'run/ka.fifo'));
     await writeFile(join(tmp.dir, 'ka.pid'), `${ka.pid}\n`);
     cfgPath = await writeJson(join(tmp.dir, 'config.json'), {
       'project-name': 't',
@@ -83,7 +83,7 @@ describe('sync accept: a MASTER refuses writes through its rsync module', { time
   });
   after(async () => {
     await agent?.stop();
-    ka?.kill();
+    await ka?.stop();
     await rsd?.stop();
     await sshd?.stop();
     await sv?.stop();
