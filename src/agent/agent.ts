@@ -51,6 +51,7 @@ export class Agent implements AgentView {
   private readonly gauges = new StateGauges(this.metrics.registry);
   private readonly abort = new AbortController();
   private readonly listeners: ((set: string, role: Role, previous: Role) => void)[] = [];
+  private readonly syncRoles = new Map<string, Role>();
   private fifo: FifoReader | undefined;
   private control: Server | undefined;
   private http: HttpServer | undefined;
@@ -100,15 +101,8 @@ export class Agent implements AgentView {
       // NOTE: a blue/green state file that cannot be read fails closed: no node of either colour
       // is started, the set is not healthy (bluegreenExclude).
       exclude: async (set, entries) => (bluegreenSet(cfg)?.name === set ? bluegreenExclude(cfg, entries) : { exclude: new Set<string>() }),
-      onActed: (set, role, previous) => {
-        for (const l of this.listeners) {
-          try {
-            l(set, role, previous);
-          } catch (err) {
-            this.log.error({ err, set }, 'role-change listener failed');
-          }
-        }
-      },
+      onActed: (set) => this.syncRoleMoved(set),
+      onPassed: (set) => this.syncRoleMoved(set),
       onTransition: (t) => {
         this.transitions.push(t);
         if (this.transitions.length > 50) this.transitions.shift();
@@ -127,6 +121,31 @@ export class Agent implements AgentView {
 
   roleOf(set: string): Role {
     return this.sets.get(set)?.acted ?? 'UNKNOWN';
+  }
+
+  // What replication acts on (AgentContext.syncRoleOf): a held MASTER that keepalived demoted
+  // signs nothing; a conf written into its registry meanwhile is a replica's (refused, and
+  // quarantined when the node is promoted again).
+  syncRoleOf(set: string): Role {
+    const s = this.sets.get(set);
+    if (!s) return 'UNKNOWN';
+    return s.acted === 'MASTER' && s.effective !== 'MASTER' ? s.effective : s.acted;
+  }
+
+  // Tells the listeners when syncRoleOf changed (after the loop acted, or a pass saw keepalived
+  // move under a hold).
+  private syncRoleMoved(set: string): void {
+    const role = this.syncRoleOf(set);
+    const previous = this.syncRoles.get(set) ?? 'UNKNOWN';
+    if (role === previous) return;
+    this.syncRoles.set(set, role);
+    for (const l of this.listeners) {
+      try {
+        l(set, role, previous);
+      } catch (err) {
+        this.log.error({ err, set }, 'role-change listener failed');
+      }
+    }
   }
 
   // An event from the FIFO or `supha notify`: records the desired role of the matching set.
@@ -214,6 +233,7 @@ export class Agent implements AgentView {
       client: this.client,
       signal: this.abort.signal,
       roleOf: (s) => this.roleOf(s),
+      syncRoleOf: (s) => this.syncRoleOf(s),
       onRoleChange: (l) => this.listeners.push(l),
       alert: this.alerter.send,
       metrics: this.metrics,

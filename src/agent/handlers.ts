@@ -67,12 +67,18 @@ interface SyncControl {
   status(): unknown;
   pauseSync(set?: string): Promise<unknown>;
   resumeSync(set?: string): Promise<unknown>;
+  received(set: string): Promise<void>;
 }
 
 // supha sync status|pause|resume [--set S]
-async function syncControl(agent: AgentView, action: 'status' | 'pause' | 'resume', set: string | undefined): Promise<ControlResponse> {
+async function syncControl(agent: AgentView, action: 'status' | 'pause' | 'resume' | 'received', set: string | undefined): Promise<ControlResponse> {
   const mod = agent.modules.find((m) => m.name === 'sync') as (AgentModule & SyncControl) | undefined;
   if (!mod) return { ok: false, error: 'replication is not running in this agent (no ha.service-sets?)' };
+  if (action === 'received') {
+    if (set === undefined) return { ok: false, error: 'sync received: name the set' };
+    await mod.received(set);
+    return { ok: true };
+  }
   if (action === 'pause') return { ok: true, sync: await mod.pauseSync(set) };
   if (action === 'resume') return { ok: true, sync: await mod.resumeSync(set) };
   return { ok: true, sync: mod.status() };

@@ -17,7 +17,11 @@ export interface AgentContext {
   signal: AbortSignal;
   // The role this node acts on for a set right now (after reconcile, hold and real-state checks).
   roleOf(set: string): Role;
-  // Called after the agent has acted on a role change of a set (e.g. became MASTER).
+  // The role replication acts on (signs generations, pushes, refuses writes into the module):
+  // MASTER only while the agent acts as MASTER and keepalived agrees. A hold keeps roleOf MASTER
+  // after keepalived made the node BACKUP; this one follows keepalived. Absent: roleOf.
+  syncRoleOf?(set: string): Role;
+  // Called when syncRoleOf of a set changed (e.g. became MASTER, after the agent acted on it).
   onRoleChange(listener: (set: string, role: Role, previous: Role) => void): void;
   // Hands an event to ha.alert-command (never waits).
   alert?: AlertFn;

@@ -12,6 +12,8 @@ export type ControlRequest =
   // From `supha listen`: supervisord's events; none for a TICK; start after it (re)started.
   | { op: 'process'; events: ProcessEvent[]; start?: boolean }
   | { op: 'sync'; action: 'status' | 'pause' | 'resume'; set?: string }
+  // From `supha sync accept`: a write into the set's registry through the rsync module goes on.
+  | { op: 'sync'; action: 'received'; set: string }
   // From `supha switch` / `rollback` when it ends: its outcome, for the agent's /metrics.
   | { op: 'switched'; outcome: 'ok' | 'rolled-back' | 'failed'; ms: number };
 

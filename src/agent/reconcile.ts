@@ -48,6 +48,8 @@ export interface ReconcileDeps {
   // ha.quorum: the witness that says whether a set may run here (src/quorum).
   quorum?: QuorumGate;
   onActed: (set: string, role: Role, previous: Role) => void;
+  // After every pass of a set (its effective role may have moved under a hold).
+  onPassed?: (set: string) => void;
   onTransition: (t: Transition) => void;
 }
 
@@ -302,6 +304,7 @@ export class Reconciler {
     }
     set.converged = l.lastError === undefined;
     set.blocked = l.blocked;
+    this.d.onPassed?.(set.name);
     this.retryLater(l);
     this.lastError = [...this.loops.values()].map((x) => x.lastError).find((e) => e !== undefined);
     set.lastError = l.lastError;

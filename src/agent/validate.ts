@@ -25,7 +25,8 @@ const schema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('status') }),
   z.strictObject({ op: z.literal('quiesce'), groups: z.array(z.string().min(1).max(500)).max(10_000), ms: z.number().int().min(0).max(600_000) }),
   z.strictObject({ op: z.literal('process'), events: z.array(processEvent).max(100_000), start: z.boolean().optional() }),
-  z.strictObject({ op: z.literal('sync'), action: z.enum(['status', 'pause', 'resume']), set: setName.optional() }),
+  // received (from supha sync accept) names its set; the handler says so when it does not.
+  z.strictObject({ op: z.literal('sync'), action: z.enum(['status', 'pause', 'resume', 'received']), set: setName.optional() }),
   z.strictObject({ op: z.literal('switched'), outcome: z.enum(['ok', 'rolled-back', 'failed']), ms: z.number().min(0).max(86_400_000) }),
 ]);
 

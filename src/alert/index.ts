@@ -8,6 +8,7 @@ export type AlertKind =
   | 'push-refused'
   | 'conf-refused'
   | 'conf-quarantined'
+  | 'history-moved'
   | 'switch-failed'
   | 'switch-rolled-back'
   | 'program-fatal';

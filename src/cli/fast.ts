@@ -1,4 +1,5 @@
 import { askAgent } from '../agent/control-client.js';
+import type { Role } from '../agent/module.js';
 import { controlSocketPath } from '../agent/paths.js';
 import { loadConfigFast } from '../config/lite.js';
 import { isUserError } from '../errors.js';
@@ -31,6 +32,9 @@ export async function fastPath(argv: readonly string[], io: Io): Promise<number 
     });
   }
   if (json) return undefined;
+  // rsyncd runs `supha sync accept` before every transfer: a read goes through at once, a write
+  // asks the agent (src/sync/accept.ts).
+  if (cmd === 'sync' && rest.length === 1 && rest[0] === 'accept') return acceptFast(config, io);
   const isCheck = cmd === 'check' && rest.length === 1;
   const isNotify = cmd === 'notify' && (rest.length === 3 || rest.length === 4);
   if (!isCheck && !isNotify) return undefined;
@@ -48,6 +52,35 @@ export async function fastPath(argv: readonly string[], io: Io): Promise<number 
     if (!res.ok) return undefined;
     io.out(`${rest[0]}: ${res.healthy ? 'ok' : 'unhealthy'}: ${String(res.why)}`);
     return res.healthy ? 0 : 1;
+  } catch {
+    return undefined;
+  }
+}
+
+async function acceptFast(config: string | undefined, io: Io): Promise<number | undefined> {
+  const { acceptTransfer, daemonTransfer } = await import('../sync/accept.js');
+  const t = daemonTransfer(io.env);
+  if ('error' in t) return undefined;
+  if (!t.write) return 0;
+  try {
+    const cfg = await loadConfigFast(config, io.env);
+    if (cfg.ha === undefined) return undefined;
+    const roles = async () => {
+      const res = await askAgent(controlSocketPath(cfg), { op: 'sync', action: 'status' }, 2_000);
+      if (!res.ok) throw new Error(res.error);
+      const sets = (res.sync as { sets: Record<string, { role?: string }> }).sets;
+      return Object.fromEntries(Object.entries(sets).map(([s, v]) => [s, v.role])) as Record<string, Role | undefined>;
+    };
+    const received = async (sets: string[]) => {
+      for (const set of sets) {
+        const res = await askAgent(controlSocketPath(cfg), { op: 'sync', action: 'received', set }, 2_000);
+        if (!res.ok) throw new Error(res.error);
+      }
+    };
+    const r = await acceptTransfer(t, cfg.ha['service-sets'], roles, received);
+    if (r.ok) return 0;
+    io.out(`supha: ${r.why}`);
+    return 1;
   } catch {
     return undefined;
   }

@@ -6,8 +6,8 @@ import type { AlertFn } from '../alert/index.js';
 import type { Config } from '../config/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/log.js';
-import { keepFile } from './history.js';
-import { contentOf, MANIFEST, type Manifest, parseManifest, readManifestFile, verifyManifest, writeManifest } from './manifest.js';
+import { ensureHistoryDir, keepFile } from './history.js';
+import { contentOf, MANIFEST, type Manifest, parseManifest, readManifest, readManifestFile, verifyManifest, writeManifest } from './manifest.js';
 import { historyStamp } from './rsync.js';
 import { readToken } from './token.js';
 
@@ -33,22 +33,41 @@ export interface Quarantined {
 export interface CarryState {
   held: 'master' | 'replica';
   manifest?: Manifest | undefined;
+  // Set by the first write `supha sync accept` let through the rsync module into this registry
+  // (recorded before a byte lands), with the confs the registry held right before it: this
+  // node's own. A node that never received anything carries every conf (its own: the mutual
+  // standby start-up, confs an operator put there before its first promotion); one that received
+  // writes but never a verified generation carries only `own`.
+  received?: true | undefined;
+  own?: Record<string, string> | undefined;
   quarantined: Quarantined[];
 }
 
 export const carryFile = (stateDir: string, set: string) => join(stateDir, 'sync', `${set}.carry.json`);
 
+// What a carry file that cannot be read or parsed counts as: a replica with nothing verified
+// (fail closed: a promotion then carries only a manifest that verifies; the rest is quarantined,
+// which keeps it in the history).
+const UNREADABLE: CarryState = { held: 'replica', received: true, own: {}, quarantined: [] };
+
+// Undefined only when there is no file.
 export async function readCarry(path: string): Promise<CarryState | undefined> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : UNREADABLE;
   }
-  const s = raw as Partial<CarryState>;
-  if (s.held !== 'master' && s.held !== 'replica') return undefined;
+  const s = (raw ?? {}) as Partial<CarryState>;
+  if (s.held !== 'master' && s.held !== 'replica') return UNREADABLE;
   const manifest = s.manifest === undefined ? undefined : parseManifest(JSON.stringify(s.manifest));
-  return { held: s.held, manifest, quarantined: Array.isArray(s.quarantined) ? s.quarantined.filter((q) => typeof q?.file === 'string') : [] };
+  const own = typeof s.own === 'object' && s.own !== null && Object.values(s.own).every((v) => typeof v === 'string') ? s.own : undefined;
+  return {
+    held: s.held,
+    manifest,
+    ...(s.received === true ? { received: true, own: own ?? {} } : {}),
+    quarantined: Array.isArray(s.quarantined) ? s.quarantined.filter((q) => typeof q?.file === 'string') : [],
+  };
 }
 
 // One change at a time per file (the pass's promotion check and the set's notes run in one agent).
@@ -73,7 +92,30 @@ const newer = (a: Manifest | undefined, b: Manifest | undefined) => (!a ? b : !b
 
 // This node now runs the set as MASTER: its generations are its own.
 export function noteMaster(path: string, own: Manifest | undefined): Promise<CarryState | undefined> {
-  return updateCarry(path, async (s) => ({ held: 'master', manifest: own ?? s?.manifest, quarantined: s?.quarantined ?? [] }));
+  return updateCarry(path, async (s) => ({ ...s, held: 'master', manifest: own ?? s?.manifest, quarantined: s?.quarantined ?? [] }));
+}
+
+// Carry files this process made sure of (noteStart): gone later, they were deleted.
+const noted = new Set<string>();
+
+// When replication starts: the set's carry file exists from then on, so a missing one later was
+// deleted (and fails closed). A node that never noted the set counts as MASTER unless a peer's
+// verified generation is there.
+export function noteStart(path: string, registry: string, node: string, token: string | undefined): Promise<CarryState | undefined> {
+  noted.add(path);
+  return updateCarry(path, async (s) => {
+    if (s) return undefined;
+    const here = token === undefined ? undefined : await readManifest(registry, token);
+    return { held: here && here.node !== node ? 'replica' : 'master', manifest: here, quarantined: [] };
+  });
+}
+
+// `supha sync accept` let a write through the rsync module into the registry (before it lands).
+export function noteReceived(path: string, registry: string): Promise<CarryState | undefined> {
+  return updateCarry(path, async (s) => {
+    if (s?.received) return undefined;
+    return { held: 'replica', ...s, received: true, own: (await contentOf(registry)).files, quarantined: s?.quarantined ?? [] };
+  });
 }
 
 // This node holds the set as a replica (BACKUP, FAULT, STOP, or demoted): the registry's
@@ -84,7 +126,7 @@ export function noteReplica(path: string, registry: string, token: string | unde
     if (!held && s?.held !== 'replica') return undefined;
     const r = token === undefined ? undefined : await readManifestFile(join(registry, MANIFEST), token);
     const seen = r?.kind === 'ok' ? r.manifest : undefined;
-    return { held: 'replica', manifest: newer(s?.manifest, seen), quarantined: s?.quarantined ?? [] };
+    return { ...s, held: 'replica', manifest: newer(s?.manifest, seen), quarantined: s?.quarantined ?? [] };
   });
 }
 
@@ -101,49 +143,85 @@ export interface CarryOptions {
 // Run by the agent's reconcile pass before it loads a set's registry as MASTER after holding it
 // as a replica (or at start): moves aside what the newest verified manifest does not list.
 // Returns true when it changed the registry. Without a token every conf counts (as the replica
-// rule); a node that never saw a verified generation of the set has only its own confs.
+// rule). Fails closed: no carry file (after noteStart made one in this process) or an unreadable one is a replica
+// with nothing verified; a remembered or present manifest that does not verify (the token was
+// rotated, or it was forged) lists nothing; a node that received writes through the module but
+// never a verified generation carries only its own confs (noteReceived).
 export async function carryAcrossPromotion(o: CarryOptions): Promise<boolean> {
   const { token } = o;
   if (token === undefined) return false;
   let changed = false;
-  await updateCarry(o.statePath, async (s) => {
+  await updateCarry(o.statePath, async (got) => {
     const r = await readManifestFile(join(o.registry, MANIFEST), token);
     const here = r.kind === 'ok' ? r.manifest : undefined;
-    // No state yet (an agent from before this rule): a peer's generation here means a replica.
-    const held = s?.held ?? (here && here.node !== o.node ? 'replica' : 'master');
-    if (held !== 'replica') return undefined;
-    const listed = newer(s?.manifest, here);
-    if (!listed || !verifyManifest(listed, token)) return undefined;
+    // No file yet at the agent's first pass (replication not started): a peer's generation here
+    // means a replica. Gone after replication made it: deleted, fail closed.
+    const fresh: CarryState = { held: here && here.node !== o.node ? 'replica' : 'master', quarantined: [] };
+    const s = got ?? (noted.has(o.statePath) ? UNREADABLE : fresh);
+    if (s.held !== 'replica') return undefined;
+    const remembered = s.manifest && verifyManifest(s.manifest, token) ? s.manifest : undefined;
+    const listed = newer(remembered, here);
+    // What may be carried: the newest verified generation; without one, nothing if a manifest was
+    // there but does not verify, else its own confs if the module let writes in, else all.
+    const unverifiable = (s.manifest !== undefined && !remembered) || r.kind === 'bad';
+    const content = await contentOf(o.registry);
+    const carried = listed?.files ?? (unverifiable ? {} : s.received ? (s.own ?? {}) : content.files);
+    const basis = listed
+      ? `verified generation ${listed.counter} from ${listed.node}`
+      : unverifiable
+        ? 'a manifest that does not verify with the shared token (rotated?)'
+        : 'the confs this node held before the rsync module let a write in';
     // An empty (or missing) registry carries nothing and is left as it is: the push rules say
     // what an empty registry may do (src/sync/generation.ts).
-    const content = await contentOf(o.registry);
     if (Object.keys(content.files).length === 0) return undefined;
     // The registry's manifest missing, forged or older than the one remembered: put it back, so
     // the generations go on from it (the next push is then not "diverged").
-    if (!here || here.counter < listed.counter) {
+    if (listed && (!here || here.counter < listed.counter)) {
       await writeManifest(o.registry, listed, token);
       changed = true;
     }
-    const unlisted = Object.keys(content.files).filter((f) => listed.files[f] !== content.files[f]);
-    if (unlisted.length === 0) return { held, manifest: listed, quarantined: s?.quarantined ?? [] };
+    // NOTE: rsync --delay-updates renames in file-list order, so the manifest (a dot name sorts
+    // first) is in place a moment before the confs it lists: promoted in between, a changed conf
+    // still has the content of the generation before, the other verified one. It is carried.
+    const before = [remembered, here].find((m) => m !== undefined && m !== listed);
+    const ok = (f: string) => carried[f] === content.files[f] || (carried[f] !== undefined && before?.files[f] === content.files[f]);
+    const unlisted = Object.keys(content.files).filter((f) => !ok(f));
+    const next = { ...s, held: s.held, manifest: listed ?? s.manifest, quarantined: s.quarantined };
+    if (unlisted.length === 0) return next;
     const stamp = historyStamp(o.node, 'quarantine');
+    await historyAlarm(o, await ensureHistoryDir(o.registry));
     const at = new Date().toISOString();
-    const moved: Quarantined[] = [];
-    for (const file of unlisted) {
+    const moved: Quarantined[] = unlisted.map((file) => ({
+      id: `${stamp}/${file}`,
+      file,
+      at,
+      reason:
+        carried[file] === undefined
+          ? `in no verified generation of ${o.set} (carried: ${basis}): not loaded, not signed, not pushed`
+          : `changed since ${basis}: not loaded, not signed, not pushed`,
+    }));
+    // The entries first, then the moves: killed in between, the alarm is still there (an entry
+    // whose conf is still in the registry is dropped by openQuarantine, and the next promotion
+    // step moves it again).
+    await writeFileAtomic(o.statePath, `${JSON.stringify({ ...next, quarantined: [...s.quarantined, ...moved] })}\n`, 0o600);
+    for (const { file, reason } of moved) {
       await keepFile(o.registry, stamp, file);
-      const reason =
-        listed.files[file] === undefined
-          ? `in no verified generation of ${o.set} (the newest is ${listed.counter} from ${listed.node}): not loaded, not signed, not pushed`
-          : `changed since verified generation ${listed.counter} from ${listed.node}: not loaded, not signed, not pushed`;
-      moved.push({ id: `${stamp}/${file}`, file, at, reason });
       const line = `CONF QUARANTINED: set ${o.set}: ${file} ${reason}; kept as ${o.registry}/.supha-history/${stamp}/${file} (supha sync restore ${o.set} ${stamp}/${file} on this MASTER to adopt it)`;
       o.log.error({ set: o.set, file, id: `${stamp}/${file}` }, line);
       o.alert?.({ kind: 'conf-quarantined', summary: line, set: o.set, file, reason });
     }
     changed = true;
-    return { held, manifest: listed, quarantined: [...(s?.quarantined ?? []), ...moved] };
+    return { ...next, quarantined: [...s.quarantined, ...moved] };
   });
   return changed;
+}
+
+// <registry>/.supha-history was not a folder and was renamed aside (ensureHistoryDir).
+export async function historyAlarm(o: { set: string; registry: string; log: Logger; alert?: AlertFn | undefined }, aside: string | undefined): Promise<void> {
+  if (aside === undefined) return;
+  const line = `set ${o.set}: ${o.registry}/.supha-history was not a folder (a file or a symlink): renamed to ${aside}, a fresh folder keeps the history`;
+  o.log.error({ set: o.set, aside }, line);
+  o.alert?.({ kind: 'history-moved', summary: line, set: o.set });
 }
 
 // The agent's hook (src/agent/agent.ts): the set's options from the config.

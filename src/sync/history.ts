@@ -21,6 +21,19 @@ export interface Kept {
   path: string;
   size: number;
   mtime: string;
+  // When this host kept it (the file's ctime: rsync's --backup and the quarantine rename it into
+  // the stamp). The stamp's name carries the pusher's clock, which may be off.
+  keptAt: number;
+}
+
+// The newest kept copy of each file, by this host's clock.
+function newestOf(kept: readonly Kept[]): Map<string, Kept> {
+  const out = new Map<string, Kept>();
+  for (const k of kept) {
+    const seen = out.get(k.file);
+    if (!seen || k.keptAt >= seen.keptAt) out.set(k.file, k);
+  }
+  return out;
 }
 
 export const historyDir = (registry: string) => join(registry, HISTORY_DIR);
@@ -46,7 +59,7 @@ export async function listHistory(registry: string): Promise<Kept[]> {
       const path = join(dir, file);
       const st = await lstat(path);
       if (!st.isFile()) continue;
-      out.push({ id: `${stamp}/${file}`, stamp, file, path, size: st.size, mtime: st.mtime.toISOString() });
+      out.push({ id: `${stamp}/${file}`, stamp, file, path, size: st.size, mtime: st.mtime.toISOString(), keptAt: st.ctimeMs });
     }
   }
   return out;
@@ -58,7 +71,7 @@ export async function listHistory(registry: string): Promise<Kept[]> {
 export async function pruneHistory(registry: string, keep: Retention, now = Date.now(), parked: ReadonlySet<string> = new Set()): Promise<string[]> {
   const all = await stamps(registry);
   const kept = await listHistory(registry);
-  const newest = new Map(kept.map((k) => [k.file, k.stamp]));
+  const newest = new Map([...newestOf(kept)].map(([f, k]) => [f, k.stamp]));
   const present = new Set(await readdir(registry).catch(() => [] as string[]));
   const last = (k: Kept) => newest.get(k.file) === k.stamp && !present.has(k.file) && !parked.has(k.file);
   const dropped: string[] = [];
@@ -78,16 +91,17 @@ export async function pruneHistory(registry: string, keep: Retention, now = Date
 }
 
 // Puts kept files back into the registry; a conf of the same name there now is kept first. Takes
-// `<stamp>/<file>` or a bare file name (its newest kept version).
+// `<stamp>/<file>` or a bare file name (its newest kept version, by this host's clock).
 export async function restoreHistory(registry: string, node: string, wanted: readonly string[]): Promise<string[]> {
   const kept = await listHistory(registry);
   const picks = wanted.map((w) => {
-    const hit = w.includes('/') ? kept.find((k) => k.id === w) : kept.filter((k) => k.file === w).at(-1);
+    const hit = w.includes('/') ? kept.find((k) => k.id === w) : newestOf(kept).get(w);
     if (!hit) throw new UserError(`${w}: not in the kept history of ${registry} (supha sync history lists it)`);
     if (!isRegistryFile(hit.file)) throw new UserError(`${w}: not a registry conf (*.conf)`);
     return hit;
   });
   const stamp = historyStamp(node, 'restore');
+  await ensureHistoryDir(registry);
   const done: string[] = [];
   for (const k of picks) {
     const dest = join(registry, k.file);
@@ -100,6 +114,25 @@ export async function restoreHistory(registry: string, node: string, wanted: rea
     done.push(k.id);
   }
   return done;
+}
+
+// Makes <registry>/.supha-history a real folder: anything else of that name (a regular file, a
+// symlink that could point into supervisord's include) is renamed aside, to a dot name nothing
+// loads or replicates. Returns that name when it did, so the caller can raise the alarm.
+// `create` false: only that (a push's rsync makes the folder itself).
+export async function ensureHistoryDir(registry: string, create = true): Promise<string | undefined> {
+  const dir = historyDir(registry);
+  const st = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  let aside: string | undefined;
+  if (st && !st.isDirectory()) {
+    aside = `${dir}.not-a-folder-${historyStamp('x', 'moved').slice(0, 24)}`;
+    await rename(dir, aside);
+  }
+  if (create || aside !== undefined) await mkdir(dir, { recursive: true });
+  return aside;
 }
 
 // Moves a file into a fresh stamp (adopt keeps what it replaces this way).

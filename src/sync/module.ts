@@ -3,7 +3,7 @@ import type { AgentContext, AgentModule } from '../agent/module.js';
 import { tokenFilePath } from '../agent/paths.js';
 import { UserError } from '../errors.js';
 import { parkedDir } from '../supzcli/context.js';
-import { carryFile } from './carry.js';
+import { carryFile, noteReceived } from './carry.js';
 import { PauseStore, pauseFile } from './pause.js';
 import { type SetStatus, SetSync } from './set.js';
 import { readToken } from './token.js';
@@ -17,10 +17,12 @@ export class SyncModule implements AgentModule {
   readonly name = 'sync';
   private readonly sets = new Map<string, SetSync>();
   private pause: PauseStore | undefined;
+  private cfg: AgentContext['cfg'] | undefined;
 
   async start(ctx: AgentContext): Promise<void> {
     const ha = ctx.cfg.ha;
     if (!ha) return;
+    this.cfg = ctx.cfg;
     // The agent hands each module a logger that already names it.
     const log = ctx.log;
     const pause = new PauseStore(pauseFile(ctx.cfg['state-dir']));
@@ -53,7 +55,7 @@ export class SyncModule implements AgentModule {
         retention: { maxAgeDays: s['history-max-age-days'], maxCount: s['history-max-count'] },
         loop: ctx,
         log: log.child({ set }),
-        roleOf: () => ctx.roleOf(set),
+        roleOf: () => (ctx.syncRoleOf ?? ctx.roleOf)(set),
         isPaused: () => pause.isPaused(set),
         pausedSince: () => pause.since(set),
         debounceMs: s['debounce-ms'],
@@ -90,6 +92,14 @@ export class SyncModule implements AgentModule {
     await this.store().resume(this.checkSet(set));
     for (const [name, s] of this.sets) if (set === undefined || set === name) s.push();
     return this.status();
+  }
+
+  // supha sync accept let a write into the set's registry through the rsync module (recorded
+  // before it lands: src/sync/carry.ts).
+  async received(set: string): Promise<void> {
+    const sc = this.cfg?.ha?.['service-sets'][set];
+    if (!sc || !this.sets.has(set)) throw new UserError(`unknown set "${set}"`);
+    await noteReceived(carryFile(this.cfg?.['state-dir'] ?? '', set), sc.registry);
   }
 
   // Resolves when no push or update is running (tests, benchmarks).

@@ -6,10 +6,10 @@ import { errorMessage } from '../errors.js';
 import { parkedNames } from '../supzcli/park.js';
 import type { Logger } from '../util/log.js';
 import { type ApplyResult, applyRegistry, type RegistryLoop, type Rejected } from './apply.js';
-import { noteMaster, noteReplica, openQuarantine, type Quarantined } from './carry.js';
+import { historyAlarm, noteMaster, noteReplica, noteStart, openQuarantine, type Quarantined } from './carry.js';
 import { backoffMs, SerialRunner } from './debounce.js';
 import { advance } from './generation.js';
-import { pruneHistory, type Retention } from './history.js';
+import { ensureHistoryDir, pruneHistory, type Retention } from './history.js';
 import { type Generation, MANIFEST, type Manifest, readManifest } from './manifest.js';
 import { PeerPusher, type PeerPusherOptions, type PeerStatus } from './peer.js';
 import { watchRegistry } from './watch.js';
@@ -92,6 +92,7 @@ export class SetSync {
   }
 
   async start(): Promise<void> {
+    await noteStart(this.o.carryPath, this.o.registry, this.o.node, this.o.token);
     this.watcher = await watchRegistry(this.o.registry, (file) => this.changed(file));
     this.watcher.on('error', (err) => this.o.log.error({ err, set: this.o.set }, 'registry watcher error'));
     this.applier.request();
@@ -189,6 +190,8 @@ export class SetSync {
       const role = o.roleOf();
       if (role !== 'MASTER') await noteReplica(o.carryPath, o.registry, o.token, role !== 'UNKNOWN');
       this.quarantined = await openQuarantine(o.carryPath, o.registry);
+      // A push's --backup-dir and the promotion's quarantine need it to be a folder.
+      await historyAlarm(o, await ensureHistoryDir(o.registry, false).catch(() => undefined));
       await pruneHistory(o.registry, o.retention, Date.now(), await parkedNames(o.parkedRoot, o.registry).catch(() => new Set<string>())).catch((err) =>
         o.log.warn({ err, set: o.set }, 'could not prune the kept history'),
       );

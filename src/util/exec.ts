@@ -19,6 +19,9 @@ export interface RunOptions {
   // group and the timeout or cancel kills the whole group. stdout/stderr in the result: the
   // file's text, stdout only.
   outputFile?: string;
+  // stdin, stdout and stderr are this process's own (a forced ssh command handing its session to
+  // rrsync); stdout/stderr in the result are empty.
+  inherit?: boolean;
 }
 
 export interface RunResult {
@@ -42,7 +45,7 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     cwd: opts.cwd,
     env: opts.env,
     input: opts.input,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    ...(opts.inherit ? { stdio: 'inherit' as const } : { stdin: opts.input === undefined ? ('ignore' as const) : ('pipe' as const) }),
     stripFinalNewline: true,
   });
   const out: RunResult = {

@@ -17,6 +17,8 @@ export interface RsyncdOptions {
   // The whole rsyncd.conf (a shipped example adapted to the host, its secrets file written by the
   // caller); module, user and password then only make `url` and the client password file.
   confText?: string;
+  // More lines for the module section (e.g. the shipped `pre-xfer exec`).
+  moduleLines?: string;
 }
 
 export interface Rsyncd {
@@ -77,7 +79,7 @@ path = ${opts.path}
 read only = no
 auth users = ${user}
 secrets file = ${secrets}
-`,
+${opts.moduleLines ?? ''}`,
   );
   const [file, args] = inNetns(opts.netns, 'rsync', ['--daemon', '--no-detach', `--config=${confPath}`, `--port=${port}`, `--address=${address}`]);
   let child: ChildProcess | undefined;

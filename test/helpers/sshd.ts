@@ -15,7 +15,8 @@ export interface Sshd {
 
 // A real sshd on 127.0.0.1 (own host key, own authorized_keys) whose one key may run only
 // Debian's rrsync confined to `dir`, as docs/replication.md tells operators to set it up.
-export async function startSshd(dir: string): Promise<Sshd> {
+// `command`: the forced command instead (the shipped wrapper around rrsync).
+export async function startSshd(dir: string, command = `/usr/bin/rrsync ${dir}`): Promise<Sshd> {
   const tmp = await tempDir('supha-sshd-');
   await chmod(tmp.dir, 0o700);
   await mkdir(dir, { recursive: true });
@@ -24,7 +25,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
   await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   const authorized = join(tmp.dir, 'authorized_keys');
-  await writeFile(authorized, `command="/usr/bin/rrsync ${dir}",restrict ${(await readFile(`${key}.pub`, 'utf8')).trim()}\n`, { mode: 0o600 });
+  await writeFile(authorized, `command="${command}",restrict ${(await readFile(`${key}.pub`, 'utf8')).trim()}\n`, { mode: 0o600 });
   const port = await freePort();
   const conf = join(tmp.dir, 'sshd_config');
   await writeFile(

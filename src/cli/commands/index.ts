@@ -118,16 +118,18 @@ export const commands: CommandEntry[] = [
   },
   {
     command: 'sync <action> [name] [files..]',
-    describe: 'registry replication: status, pause, resume; diff SET, adopt SET --from NODE|--local, history SET, restore SET FILE...',
+    describe:
+      'registry replication: status, pause, resume; diff SET, adopt SET --from NODE|--local, history SET, restore SET FILE...; accept (rsyncd pre-xfer exec)',
     builder: (y) =>
       y
-        .positional('action', { choices: ['status', 'pause', 'resume', 'diff', 'adopt', 'history', 'restore'], demandOption: true })
+        .positional('action', { choices: ['status', 'pause', 'resume', 'diff', 'adopt', 'history', 'restore', 'accept'], demandOption: true })
         .positional('name', { type: 'string', describe: 'the service set (diff, adopt, history, restore)' })
         .positional('files', { type: 'string', array: true, describe: 'kept files to restore (<stamp>/<file> or <file>)' })
         .option('set', { type: 'string', describe: 'pause or resume one service set (default: all)' })
         .option('from', { type: 'string', describe: "adopt: take this peer's copy and generation" })
         .option('local', { type: 'boolean', describe: 'adopt: this registry as it is wins' })
         .option('peer', { type: 'string', describe: 'diff: only this peer' })
+        .option('rrsync', { type: 'string', describe: 'accept: the ssh forced command; run rrsync confined to this folder once accepted' })
         .option('json', { type: 'boolean', describe: 'print JSON' }),
     run: async (a: Args, io) => (await import('./sync.js')).syncCommand(a as any, io),
   },

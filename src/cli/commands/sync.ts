@@ -5,7 +5,7 @@ import { formatSyncStatus, type SyncStatus } from '../../sync/index.js';
 import type { Io } from '../io.js';
 import { ask } from './agent-client.js';
 
-type Action = 'status' | 'pause' | 'resume' | 'diff' | 'adopt' | 'history' | 'restore';
+type Action = 'status' | 'pause' | 'resume' | 'diff' | 'adopt' | 'history' | 'restore' | 'accept';
 type Args = {
   config?: string | undefined;
   action: Action;
@@ -16,11 +16,13 @@ type Args = {
   local?: boolean | undefined;
   peer?: string | undefined;
   json?: boolean | undefined;
+  rrsync?: string | undefined;
 };
 
 // supha sync status|pause|resume [--set S] through the agent's control socket; diff, adopt,
 // history and restore SET work on this node's files and the peers' copies directly.
 export async function syncCommand(args: Args, io: Io): Promise<number> {
+  if (args.action === 'accept') return acceptCommand(args, io);
   if (['diff', 'adopt', 'history', 'restore'].includes(args.action)) return operatorCommand(args, io);
   if (args.name !== undefined) throw new UsageError(`sync ${args.action}: takes no set name (use --set)`);
   if (args.action === 'status' && args.set !== undefined) throw new UsageError('sync status: --set is not taken; it shows every set');
@@ -102,4 +104,32 @@ async function operatorCommand(args: Args, io: Io): Promise<number> {
     }
     throw err;
   }
+}
+
+// supha sync accept: rsyncd's pre-xfer exec (src/sync/accept.ts). What it prints on stdout is
+// what rsyncd shows the client when it refuses.
+async function acceptCommand(args: Args, io: Io): Promise<number> {
+  const cfg = await loadConfig(args.config, io.env);
+  const { acceptTransfer, daemonTransfer, sshTransfer } = await import('../../sync/accept.js');
+  // --rrsync ROOT: the ssh forced command; the transfer is rrsync's once accepted.
+  const t = args.rrsync === undefined ? daemonTransfer(io.env) : sshTransfer(io.env.SSH_ORIGINAL_COMMAND, args.rrsync);
+  if ('error' in t) throw new UsageError(`sync accept: ${t.error}`);
+  const roles = async () => {
+    const sets = ((await ask(args, io, { op: 'sync', action: 'status' }, 2_000)).sync as SyncStatus).sets;
+    return Object.fromEntries(Object.entries(sets).map(([s, v]) => [s, v.role]));
+  };
+  const received = async (sets: string[]) => {
+    for (const set of sets) await ask(args, io, { op: 'sync', action: 'received', set }, 2_000);
+  };
+  const r = await acceptTransfer(t, cfg.ha?.['service-sets'] ?? {}, roles, received);
+  if (!r.ok) {
+    if (args.rrsync === undefined) io.out(`supha: ${r.why}`);
+    else io.err(`supha: ${r.why}`);
+    return EXIT.FAILED;
+  }
+  if (args.rrsync === undefined) return EXIT.OK;
+  const { run } = await import('../../util/exec.js');
+  // NOTE: rrsync reads SSH_ORIGINAL_COMMAND itself; the session lasts as long as rsync's own timeout.
+  const res = await run('/usr/bin/rrsync', [args.rrsync], { inherit: true, reject: false, timeoutMs: 6 * 3_600_000 });
+  return res.exitCode;
 }
