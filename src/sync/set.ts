@@ -61,8 +61,10 @@ export class SetSync {
   private applyFailures = 0;
   // The refused confs last alerted on (one alert per new refusal, not per pass).
   private rejectedKey = '[]';
-  // One generation step at a time (pushers to several peers ask at once).
-  private advancing: Promise<Manifest | undefined> = Promise.resolve(undefined);
+  // One generation step at a time, a burst of asks collapsed into one step (pushers to several
+  // peers and every watcher event ask; each step hashes the whole registry), with its error.
+  private readonly advancer: SerialRunner;
+  private advanceError: unknown;
   private generation: Manifest | undefined;
   private quarantined: Quarantined[] = [];
   // The last note of the role for the promotion rule (idle() waits for it).
@@ -84,6 +86,20 @@ export class SetSync {
           parked: () => parkedNames(o.parkedRoot, o.registry),
           log: o.log,
         }),
+    );
+    this.advancer = new SerialRunner(
+      async () => {
+        try {
+          if (o.roleOf() === 'MASTER') {
+            this.generation = await advance(o.registry, o.set, o.node, o.token);
+            await noteMaster(o.carryPath, this.generation);
+          }
+          this.advanceError = undefined;
+        } catch (err) {
+          this.advanceError = err;
+        }
+      },
+      () => 0,
     );
     this.applier = new SerialRunner(
       () => this.apply(),
@@ -129,6 +145,7 @@ export class SetSync {
     await this.watcher?.close();
     await this.applier.stop();
     await Promise.all(this.pushers.map((p) => p.stop()));
+    await this.advancer.stop();
   }
 
   status(): SetStatus {
@@ -169,18 +186,11 @@ export class SetSync {
   }
 
   // The registry's generation now; a successor is written when the MASTER's content changed.
-  advance(): Promise<Manifest | undefined> {
-    const { o } = this;
-    const next = this.advancing
-      .catch(() => undefined)
-      .then(async () => {
-        if (o.roleOf() !== 'MASTER') return this.generation;
-        this.generation = await advance(o.registry, o.set, o.node, o.token);
-        await noteMaster(o.carryPath, this.generation);
-        return this.generation;
-      });
-    this.advancing = next;
-    return next;
+  // Resolves with the generation of a step that began after the call (or its error).
+  async advance(): Promise<Manifest | undefined> {
+    await this.advancer.requestAndWait();
+    if (this.advanceError !== undefined) throw this.advanceError;
+    return this.generation;
   }
 
   private async apply(): Promise<void> {
