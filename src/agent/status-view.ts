@@ -67,6 +67,8 @@ export interface QuorumView {
   waiting: string | null;
   fences: number;
   lastError: string | null;
+  // The set's stop budget no longer fits the lease TTL (a conf pushed later): by how much.
+  ttlTooShort?: string | null;
 }
 
 export type SetView = SetState & {

@@ -79,6 +79,7 @@ export function formatAgentTables(v: StatusView, opts: { colour: boolean; now?: 
       ]);
     }
     out.push('', ...table(rows, paint));
+    for (const s of quorum) if (s.quorum?.ttlTooShort) out.push(c(`  ${s.name} quorum TTL too short: ${s.quorum.ttlTooShort}`, 'red'));
     const eps = (v.modules.quorum as { endpoints?: { endpoint: string; ok?: boolean; error?: string }[] } | undefined)?.endpoints ?? [];
     for (const e of eps)
       out.push(e.ok === false ? c(`  etcd ${e.endpoint} DOWN: ${e.error ?? ''}`, 'red') : `  etcd ${e.endpoint} ${e.ok ? 'answers' : 'not asked yet'}`);
