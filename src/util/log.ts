@@ -40,12 +40,15 @@ export function createLogger(opts: { level?: string; destination?: string | unde
   } catch (err) {
     throw new UserError(`log file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, undefined, { cause: err });
   }
-  const dest = pino.destination({ dest: file, sync: false });
+  // Synchronous writes: with async ones, a SIGHUP while a write was in flight let SonicBoom 4.2
+  // write lines of the new file before older ones still held (seen once in a CI run of the reopen
+  // test: 230-234 before 225-229). The agent logs a few lines a second; order matters more.
+  const dest = pino.destination({ dest: file, sync: true });
   dest.on('error', (err: Error) => process.stderr.write(`supha: log file ${file}: ${err.message}\n`));
   const log = pino({ level, redact: { paths: REDACT, censor: '[redacted]' } }, dest);
   if (opts.reopenOnHup)
     onHup(() => {
-      // SonicBoom writes what it holds to the old file first, then opens the path anew.
+      // Every line is already written (sync): the next one goes to a new file at the path.
       dest.reopen();
       log.info({ file }, 'SIGHUP: log file reopened');
     });
