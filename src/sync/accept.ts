@@ -16,11 +16,42 @@ export interface Transfer {
   dest: string;
 }
 
-// The server-side arguments of an rsync transfer (`--server [--sender] OPTS . PATH...`): only
-// options before the lone "." say which way it goes; the paths come after it.
-function isWrite(args: readonly string[]): boolean {
+// The server-side arguments of an rsync transfer (`--server [--sender] OPTS . PATH`). A read is
+// `--sender` right after `--server`, as rsync and rrsync take it (a `--sender` elsewhere can be
+// the value of an option: `-M--suffix -M--sender` still receives). A write must name one path and
+// no option that reads or writes a path of its own (another set's registry through
+// `--backup-dir=/other`, `--partial-dir`, `--temp-dir`, the `*-dest` and `*-from` options) or
+// follows a symlink the client planted (-K); `--backup-dir` only below the destination (the
+// pushes' own `.supha-history/<stamp>`).
+const PATH_OPTIONS =
+  /^--(partial-dir|temp-dir|compare-dest|copy-dest|link-dest|files-from|exclude-from|include-from|log-file|write-batch|only-write-batch|read-batch|keep-dirlinks|copy-dirlinks|copy-unsafe-links|copy-links|munge-links|old-args|protect-args|secluded-args|suffix)(=|$)/;
+
+function serverArgs(args: readonly string[]): { write: boolean; backupDir?: string } | { error: string } {
+  if (args[0] !== '--server') return { error: 'not an rsync server command' };
+  if (args[1] === '--sender') return { write: false };
   const dot = args.indexOf('.');
-  return !(dot < 0 ? args : args.slice(0, dot)).includes('--sender');
+  if (dot < 0 || dot !== args.length - 2) return { error: `a write must name exactly one path after ".": ${args.join(' ')}` };
+  let backupDir: string | undefined;
+  for (let i = 1; i < dot; i++) {
+    const a = args[i] ?? '';
+    if (a === '--sender') return { error: `--sender not right after --server: ${args.join(' ')}` };
+    if (/^-[^-]/.test(a) && /[KkLTs]/.test(a.split('e.')[0] ?? a)) return { error: `option ${a} (symlinks, a temp dir or secluded args) refused for a write` };
+    if (PATH_OPTIONS.test(a)) return { error: `option ${a} refused for a write` };
+    if (a === '--backup-dir') {
+      backupDir = args[i + 1];
+      i++;
+    } else if (a.startsWith('--backup-dir=')) backupDir = a.slice('--backup-dir='.length);
+  }
+  if (backupDir !== undefined && (backupDir === '' || backupDir.split('/').includes('..'))) return { error: `--backup-dir ${backupDir} refused for a write` };
+  return backupDir === undefined ? { write: true } : { write: true, backupDir };
+}
+
+// A write's --backup-dir must stay inside its destination (an absolute one is read from the root
+// of the module or of rrsync's folder, a relative one from the destination, as rsync does).
+function backupInside(root: string, dest: string, backupDir: string | undefined): boolean {
+  if (backupDir === undefined) return true;
+  const b = isAbsolute(backupDir) ? within(root, backupDir.replace(/^\/+/, '')) : within(dest, backupDir);
+  return b !== undefined && inside(b, dest);
 }
 
 // Inside `root`, or undefined when the path leaves it.
@@ -42,7 +73,10 @@ export function daemonTransfer(env: NodeJS.ProcessEnv): Transfer | { error: stri
   const path = request === name ? '' : request.startsWith(`${name}/`) ? request.slice(name.length + 1) : undefined;
   const dest = path === undefined ? undefined : within(root, path);
   if (dest === undefined) return { error: `request ${request} is not inside module ${name}` };
-  return { write: isWrite(args), dest };
+  const sa = serverArgs(args);
+  if ('error' in sa) return sa;
+  if (!backupInside(root, dest, sa.backupDir)) return { error: `--backup-dir ${sa.backupDir} refused: it must stay inside ${request}` };
+  return { write: sa.write, dest };
 }
 
 // An ssh forced command's SSH_ORIGINAL_COMMAND (`rsync --server ... . PATH`), for rrsync confined
@@ -50,11 +84,16 @@ export function daemonTransfer(env: NodeJS.ProcessEnv): Transfer | { error: stri
 export function sshTransfer(command: string | undefined, root: string): Transfer | { error: string } {
   const words = (command ?? '').trim().split(/\s+/);
   if (words[0] !== 'rsync' || words[1] !== '--server') return { error: 'not an rsync server command (SSH_ORIGINAL_COMMAND)' };
+  const sa = serverArgs(words.slice(1));
+  if ('error' in sa) return sa;
   const dot = words.indexOf('.', 2);
   const path = dot < 0 ? undefined : words.at(-1);
+  // rrsync expands backslashes, quotes, braces and globs in the path: none of them in a write's.
+  if (sa.write && path !== undefined && /[\\'"*?[\]{}~$`]/.test(path)) return { error: `path ${path} refused: no quoting or patterns in a write's path` };
   const dest = path === undefined || dot === words.length - 1 ? undefined : within(root, path.replace(/^\/+/, ''));
   if (dest === undefined) return { error: `no path inside ${root} in: ${command}` };
-  return { write: isWrite(words.slice(2)), dest };
+  if (!backupInside(root, dest, sa.backupDir)) return { error: `--backup-dir ${sa.backupDir} refused: it must stay inside ${path}` };
+  return { write: sa.write, dest };
 }
 
 // The real path of a path that may not exist yet (a set's first push makes its folder).

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { askAgent } from '../../src/agent/index.js';
 import { sshCommand } from '../../src/sync/index.js';
+import { pushRegistry } from '../../src/sync/rsync.js';
 import { type AgentProc, startAgent } from '../helpers/agent.js';
 import { ROOT, SUPHA_BIN, supha } from '../helpers/cli.js';
 import { loneKeepalived } from '../helpers/keepalived.js';
@@ -105,6 +106,18 @@ describe('sync accept: a MASTER refuses writes through its rsync module', { time
     const ssh = await sshPush(join(tmp.dir, 'evil.conf'));
     assert.notEqual(ssh.code, 0, `the ssh push went through: ${ssh.out}`);
     assert.match(ssh.out, /refused: this node is MASTER of own/);
+    // A write dressed as a read (`--sender` as the value of --suffix), and over ssh two paths
+    // (--old-args: the gate read the last, rrsync wrote to the first): adversarial review.
+    const pw = `--password-file=${rsd.passwordFile}`;
+    const dressed = await rsync(['-a', pw, '-M--suffix', '-M--sender', join(tmp.dir, 'evil.conf'), `${rsd.url}/own/`]);
+    assert.notEqual(dressed.code, 0, `the push dressed as a read went through: ${dressed.out}`);
+    const sshDressed = await rsync(['-a', '-e', sshCommand(sshd.sshOptions), '-M--suffix', '-M--sender', join(tmp.dir, 'evil.conf'), 'root@127.0.0.1:/own/']);
+    assert.notEqual(sshDressed.code, 0, `the ssh push dressed as a read went through: ${sshDressed.out}`);
+    await mkdir(join(tmp.dir, 'other'), { recursive: true });
+    const two = await rsync(['-a', '--old-args', '-e', sshCommand(sshd.sshOptions), join(tmp.dir, 'evil.conf'), 'root@127.0.0.1:/own/ /nowhere/']);
+    assert.notEqual(two.code, 0, `the ssh push naming two paths went through: ${two.out}`);
+    const bdir = await rsync(['-a', pw, '-b', '--backup-dir=/own', '--suffix=', join(tmp.dir, 'evil.conf'), `${rsd.url}/own/`]);
+    assert.notEqual(bdir.code, 0, `the push with an absolute --backup-dir went through: ${bdir.out}`);
     assert.ok(!(await signed()).includes('evil.conf'), 'evil.conf signed');
     await assert.rejects(readFile(join(reg(), 'evil.conf')), 'evil.conf landed in the MASTER registry');
     const pull = await rsync(['-a', `--password-file=${rsd.passwordFile}`, `${rsd.url}/own/a1.conf`, join(tmp.dir, 'pulled.conf')]);
@@ -128,6 +141,19 @@ describe('sync accept: a MASTER refuses writes through its rsync module', { time
     assert.equal(ssh.code, 0, ssh.out);
     await readFile(join(reg(), 'mine2.conf'));
     assert.ok(!(await signed()).includes('mine.conf'));
+    // A push exactly as the agent makes one (src/sync/rsync.ts: --backup-dir, --delete, filters),
+    // over both transports, still goes through the hardened gate.
+    const src = join(tmp.dir, 'pusher');
+    await mkdir(src, { recursive: true });
+    for (const f of ['mine.conf', 'mine2.conf']) await writeFile(join(src, f), await readFile(join(reg(), f)));
+    await writeFile(join(src, 'mine3.conf'), programConf('mine3', { command: '/bin/sleep 100000' }));
+    const viaDaemon = await pushRegistry(src, 'own', { target: rsd.url, passwordFile: rsd.passwordFile }, { timeoutMs: 10_000 });
+    assert.equal(viaDaemon.ok, true, JSON.stringify(viaDaemon));
+    await readFile(join(reg(), 'mine3.conf'));
+    await writeFile(join(src, 'mine4.conf'), programConf('mine4', { command: '/bin/sleep 100000' }));
+    const viaSsh = await pushRegistry(src, 'own', { target: 'root@127.0.0.1:/', sshOptions: sshd.sshOptions }, { timeoutMs: 10_000 });
+    assert.equal(viaSsh.ok, true, JSON.stringify(viaSsh));
+    await readFile(join(reg(), 'mine4.conf'));
   });
 
   // Held across a demotion (issue 10 review): the held node keeps running the set as MASTER, but
