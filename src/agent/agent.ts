@@ -161,6 +161,7 @@ export class Agent implements AgentView {
     for (const s of sets) {
       s.desired = roleOfState(ev.state);
       s.desiredAt = new Date().toISOString();
+      s.desiredVia = source;
       s.priority = ev.priority ?? s.priority;
       this.reconciler.desiredChanged(s.name, `${source}:${ev.state}`);
     }

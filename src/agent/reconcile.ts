@@ -283,7 +283,12 @@ export class Reconciler {
     const trigger = [...l.triggers].join(',') || 'kick';
     l.triggers.clear();
     set.vipHere = set.vip === undefined ? undefined : vipPresent(set.vip);
-    const eff = effectiveRole(set.desired, { keepalivedAlive: this.keepalived.alive, vipHere: set.vipHere });
+    // Unheard, an event that came by the FIFO is stale (a `supha notify` script setup holds no FIFO).
+    const eff = effectiveRole(set.desired, {
+      keepalivedAlive: this.keepalived.alive,
+      vipHere: set.vipHere,
+      deaf: this.keepalived.deaf !== undefined && set.desiredVia === 'fifo',
+    });
     set.effective = eff.role;
     set.why = eff.why;
     const hold = this.d.holds.heldBy(set.name);

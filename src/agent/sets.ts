@@ -12,6 +12,8 @@ export interface SetState {
   // From the newest keepalived event (UNKNOWN before the first).
   desired: Role;
   desiredAt: string | undefined;
+  // Where that event came from: 'fifo', or `supha notify`'s source.
+  desiredVia?: string | undefined;
   priority: number | undefined;
   // The role the last pass computed from desired and the real state, and why.
   effective: Role;

@@ -153,6 +153,12 @@ describe('keepalived restarted, reloaded, its FIFO deleted', { timeout: 240_000 
     assert.match(n2().agent!.logs(), /its state changes are not heard/);
     // Nothing acted on it: node1 still runs the set, node2 none.
     await settled(n1(), n2(), 'node2 deaf');
+    // keepalived on node1 killed: node2's keepalived takes the VIP, unheard; its agent goes by
+    // the VIP (adversarial review: it stayed BACKUP and healthy, and the set ran nowhere).
+    await n1().ka!.kill9();
+    await settled(n2(), n1(), 'node2 deaf, node1 keepalived dead');
+    await n1().startKeepalived();
+    await settled(n1(), n2(), 'node1 keepalived back');
     // keepalived started again (the helper writes the good conf) opens the FIFO: heard again.
     await n2().ka!.kill9();
     await n2().startKeepalived();
