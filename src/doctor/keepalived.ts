@@ -71,7 +71,17 @@ export async function keepalivedChecks(cfg: Config, override?: string): Promise<
   const fifo = ha.keepalived['notify-fifo'];
   const global = blocks.find((b) => b.name === 'global_defs');
   const used = global && kaChild(global, 'notify_fifo')?.args[0];
-  if (used === fifo) out.push(ok('keepalived notify_fifo', `${path}: notify_fifo ${fifo}`));
+  const order = global?.children.map((c) => c.name) ?? [];
+  const early = order.includes('script_user') && order.indexOf('notify_fifo') >= 0 && order.indexOf('notify_fifo') < order.indexOf('script_user');
+  if (early)
+    out.push(
+      fail(
+        'keepalived notify_fifo',
+        `${path}: notify_fifo comes before script_user in global_defs: keepalived 2.2 stops writing events to it after a reload (SIGHUP)`,
+        'move the notify_fifo line below script_user',
+      ),
+    );
+  else if (used === fifo) out.push(ok('keepalived notify_fifo', `${path}: notify_fifo ${fifo}`));
   else
     out.push(
       fail('keepalived notify_fifo', `${path}: notify_fifo is ${used ?? 'not set'}, the agent reads ${fifo}`, `set "notify_fifo ${fifo}" in global_defs`),

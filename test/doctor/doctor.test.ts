@@ -31,8 +31,8 @@ describe('supha doctor', () => {
   const TOKEN = 'doctor-test-token-1f3a';
 
   const kaConf = (fifo: string, instance = 'VI_APP', script = '/bin/true') => `global_defs {
-  notify_fifo ${fifo}
   script_user root
+  notify_fifo ${fifo}
   enable_script_security
 }
 vrrp_script chk {
@@ -221,6 +221,9 @@ vrrp_instance ${instance} {
     const ka = join(dir, 'ka-variant.conf');
     await writeFile(ka, kaConf('/run/other.fifo'));
     expectOnly(await doctor(() => {}, { keepalivedConf: ka }), 'keepalived notify_fifo', /other\.fifo/);
+    // The order keepalived 2.2 drops on a reload (test/deps/keepalived.test.ts).
+    await writeFile(ka, kaConf(cfg.ha.keepalived['notify-fifo']).replace(/( {2}script_user root\n)( {2}notify_fifo [^\n]*\n)/, '$2$1'));
+    expectOnly(await doctor(() => {}, { keepalivedConf: ka }), 'keepalived notify_fifo', /notify_fifo comes before script_user/);
     await writeFile(ka, kaConf(cfg.ha.keepalived['notify-fifo'], 'VI_OTHER'));
     const checks = await doctor(() => {}, { keepalivedConf: ka });
     expectOnly(checks, 'keepalived instances', /no vrrp_instance VI_APP/);
