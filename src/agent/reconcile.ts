@@ -9,7 +9,7 @@ import {
   trackFilePath,
   writeTrackFile,
 } from '../ha/index.js';
-import { holdsPipe, type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
+import { heldPipes, type Liveness, pidFileAlive, vipPresent } from '../keepalived/index.js';
 import type { RegistryEntry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
 import { SerialRunner } from '../sync/debounce.js';
@@ -30,7 +30,7 @@ export interface ReconcileDeps {
   stateDir: string;
   pidFile: string;
   // The agent's FIFO reader: whether keepalived writes to a pipe it reads.
-  fifo?: () => { path: string; inodes(): Set<string> } | undefined;
+  fifo?: () => { path: string; inodes(): Set<string>; prune(held: ReadonlySet<string>): void } | undefined;
   // How long a start may take to settle (supervisor.wait-timeout-ms).
   settleMs: number;
   // After each set's pass: its duration and whether it failed (metrics).
@@ -240,19 +240,20 @@ export class Reconciler {
 
   // Whether keepalived still writes to a FIFO the agent reads: keepalived 2.2 drops notify_fifo
   // on a reload (SIGHUP) when it comes before script_user in global_defs, and then tells no one of
-  // its state changes. Called from the agent's timer, not in a pass (it reads /proc). Only said
-  // (status, log), not acted on: the set's health and the track file stay as they are, or one
-  // reload would move every set.
+  // its state changes. Called from the agent's timer, not in a pass (it reads /proc). Said in
+  // status and the log; a pass then takes FIFO events as stale and goes by the VIP (roles.ts).
   async checkHeard(): Promise<void> {
     const live = this.keepalived;
     const pid = live.alive ? live.pid : undefined;
     const fifo = this.d.fifo?.();
     const inodes = fifo?.inodes();
-    const holds = pid === undefined || !inodes || inodes.size === 0 ? undefined : await holdsPipe(pid, inodes);
+    const held = pid === undefined || !inodes || inodes.size === 0 ? undefined : await heldPipes(pid, inodes);
     // Dead (status says so), or /proc cannot tell (another user's process, or it died since the
     // last pass): nothing new to say.
-    if (pid === undefined || holds === undefined) return;
-    if (holds) {
+    if (pid === undefined || held === undefined) return;
+    // Old pipes (the path was removed) that this keepalived does not hold have no writer left.
+    fifo?.prune(held);
+    if (held.size > 0) {
       if (this.deaf) this.d.log.info({ pid }, 'keepalived writes to the FIFO again');
       this.deaf = undefined;
       this.deafSince = undefined;

@@ -92,8 +92,9 @@ export class FifoReader {
     if (st?.isFIFO() && st.ino === this.ino) return;
     this.log.warn({ fifo: this.path }, 'fifo: path changed or missing; opening the new one, still reading the old');
     if (this.sock) this.old.push({ sock: this.sock, inode: this.inode });
-    // A few old pipes at most: keepalived holds one; older ones have no writer left.
-    while (this.old.length > 3) this.old.shift()?.sock.destroy();
+    // Old pipes go when keepalived holds them no more (prune(), from the agent's /proc check); a
+    // bound in case no keepalived runs to tell (the path removed again and again).
+    while (this.old.length > 32) this.old.shift()?.sock.destroy();
     this.sock = undefined;
     if (st && !st.isFIFO()) throw new UserError(`ha.keepalived.notify-fifo ${this.path}: exists and is not a FIFO`);
     await this.start();
@@ -102,6 +103,17 @@ export class FifoReader {
   // The pipes this reader reads ("dev:ino"): whoever writes to one of them is heard.
   inodes(): Set<string> {
     return new Set([...(this.sock ? [this.inode] : []), ...this.old.map((o) => o.inode)]);
+  }
+
+  // Drops the old pipes (never the current one) not in `held`: the pipes keepalived has open.
+  prune(held: ReadonlySet<string>): void {
+    for (let i = this.old.length - 1; i >= 0; i--) {
+      const o = this.old[i];
+      if (o && !held.has(o.inode)) {
+        o.sock.destroy();
+        this.old.splice(i, 1);
+      }
+    }
   }
 
   stop(): void {

@@ -38,15 +38,16 @@ export async function pidFileAlive(pidFile: string): Promise<Liveness> {
   return { alive: true, pid };
 }
 
-// Whether keepalived (the process `pid` or one of its children: the VRRP process writes
-// notify_fifo) holds open one of the pipes named by `inodes` ("dev:ino"). undefined when /proc
-// cannot tell (another user's process, or it is gone).
-export async function holdsPipe(pid: number, inodes: ReadonlySet<string>): Promise<boolean | undefined> {
+// Which of the pipes named by `inodes` ("dev:ino") keepalived (the process `pid` or one of its
+// children: the VRRP process writes notify_fifo) holds open. undefined when /proc cannot tell
+// (another user's process, or it is gone).
+export async function heldPipes(pid: number, inodes: ReadonlySet<string>): Promise<Set<string> | undefined> {
   const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => ''))
     .split(/\s+/)
     .filter((s) => s !== '')
     .map(Number);
   let readable = false;
+  const held = new Set<string>();
   for (const p of [pid, ...children]) {
     let fds: string[];
     try {
@@ -57,8 +58,8 @@ export async function holdsPipe(pid: number, inodes: ReadonlySet<string>): Promi
     readable = true;
     for (const fd of fds) {
       const st = await stat(`/proc/${p}/fd/${fd}`).catch(() => undefined);
-      if (st?.isFIFO() && inodes.has(`${st.dev}:${st.ino}`)) return true;
+      if (st?.isFIFO() && inodes.has(`${st.dev}:${st.ino}`)) held.add(`${st.dev}:${st.ino}`);
     }
   }
-  return readable ? false : undefined;
+  return readable ? held : undefined;
 }
