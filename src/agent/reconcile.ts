@@ -251,6 +251,12 @@ export class Reconciler {
     // Dead (status says so), or /proc cannot tell (another user's process, or it died since the
     // last pass): nothing new to say.
     if (pid === undefined || held === undefined) return;
+    // Events come by `supha notify` (keepalived notify scripts, no FIFO): not holding it is normal.
+    if ([...this.loops.values()].some((l) => l.set.desiredVia !== undefined && l.set.desiredVia !== 'fifo')) {
+      this.deaf = undefined;
+      this.deafSince = undefined;
+      return;
+    }
     // Old pipes (the path was removed) that this keepalived does not hold have no writer left.
     fifo?.prune(held);
     if (held.size > 0) {
