@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Alerter } from '../alert/index.js';
 import { bluegreenExclude, bluegreenSet } from '../bluegreen/ha.js';
 import type { Config } from '../config/index.js';
@@ -13,6 +14,7 @@ import { registryScans } from '../registry/index.js';
 import { type ProgramJson, programJson, type SupervisorClient } from '../supervisor/index.js';
 import { carryForSet } from '../sync/carry.js';
 import { readToken } from '../sync/token.js';
+import { sweepTemps } from '../util/atomic.js';
 import type { Logger } from '../util/log.js';
 import { startControlServer } from './control.js';
 import { askAgent } from './control-client.js';
@@ -195,6 +197,9 @@ export class Agent implements AgentView {
     ) {
       throw new UserError(`another agent already answers on ${socket}`);
     }
+    // Only the agent writes the track files: what a killed agent left half-way is removed.
+    const swept = await sweepTemps(join(this.cfg['state-dir'], 'track'));
+    if (swept.length > 0) this.log.info({ files: swept }, 'removed temp files a previous agent left in the track folder');
     // With no service set there is nothing for keepalived to tell us (a blue/green-only host).
     if (this.sets.size > 0) {
       this.fifo = new FifoReader(ha.keepalived['notify-fifo'], (ev) => this.notify(ev, 'fifo'), this.log.child({ module: 'fifo' }));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 // A failed write as one line naming the file it was for (a write's own error names no path, and a
@@ -45,4 +45,18 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+// Removes what a killed writer left of writeFileAtomic in `dir` (its `.<name>.<uuid>.tmp` files).
+// Only for a folder no other process writes while the caller starts (the agent's track files).
+export async function sweepTemps(dir: string): Promise<string[]> {
+  const gone: string[] = [];
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    if (!/^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/.test(f)) continue;
+    await unlink(join(dir, f)).then(
+      () => gone.push(f),
+      () => {},
+    );
+  }
+  return gone;
 }

@@ -10,15 +10,23 @@ export async function tempDir(prefix = 'supha-test-'): Promise<{ dir: string; cl
 }
 
 // A loopback TCP port that was free a moment ago.
+// A port free now on 127.0.0.1, for a daemon the test starts later. Chosen at random below the
+// kernel's ephemeral range (32768-60999), not by bind(0): with test files running three at once,
+// bind(0) handed one file's backend port to another file's agent (nginx then served the agent's
+// status page), and outgoing connections take ephemeral ports too.
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('freePort: no free port found in 20000-31999 after 50 tries');
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

@@ -88,7 +88,7 @@ describe('quorum gate in the reconcile loop', { timeout: 240_000 }, () => {
     assert.equal(holder.agent && (await holder.agent.status()).sets.app.role, 'MASTER');
     await pair.etcd.kill();
     await waitRunning(holder, 0, 'the holder to fence itself', 20_000);
-    await waitFor('the holder to act as FAULT', async () => (await holder.agent!.status()).sets.app.role === 'FAULT', 5_000);
+    await waitFor('the holder to act as FAULT', async () => (await holder.agent!.status()).sets.app.role === 'FAULT', 15_000);
     const s = await holder.agent!.status();
     assert.equal(s.sets.app.roleText, 'MASTER, waiting for quorum');
     await pair.etcd.start();
