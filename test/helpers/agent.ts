@@ -30,7 +30,8 @@ export async function startAgent(configPath: string, socketPath: string, opts: {
       'the agent to answer',
       async () => {
         if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${logs.slice(-2000)}`);
-        return status();
+        // The control socket answers before the modules (replication) have started: wait for both.
+        return logs.includes('"msg":"agent started"') && status();
       },
       20_000,
     );
