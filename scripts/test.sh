@@ -19,7 +19,7 @@ echo "== tests"
 shopt -s globstar nullglob
 files=(dist/test/**/*.test.js)
 tap=$(mktemp)
-node --test --test-concurrency=3 --test-timeout=300000 \
+node --test --test-concurrency=2 --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" \
   "${files[@]}"
