@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { ALIVE, type ApplyResult, type ConvergeResult, type Group, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
+import { type ApplyResult, aliveIn, type ConvergeResult, type Group, rejectedOf, setGroups, startAll, stopAll, updateSet } from '../ha/index.js';
 import { stopBudgetMs } from '../quorum/budget.js';
 import { type RegistryEntry, type RegistryScan, scanRegistry } from '../registry/index.js';
 import type { ProcessInfo, SupervisorClient } from '../supervisor/index.js';
@@ -218,10 +218,7 @@ interface Refused {
   freeze: boolean;
 }
 
-function aliveOf(infos: readonly ProcessInfo[], groups: readonly Group[]): ProcessInfo[] {
-  const names = new Set(groups.map((g) => g.name));
-  return infos.filter((p) => names.has(p.group) && ALIVE.has(p.statename));
-}
+const aliveOf = (infos: readonly ProcessInfo[], groups: readonly Group[]) => aliveIn(infos, new Set(groups.map((g) => g.name)));
 
 // The key goes only once no process of the set's member groups is alive here: stopAll leaves a
 // STOPPING process to supervisord (it may take stopwaitsecs), and the peer must not start its

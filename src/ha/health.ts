@@ -26,7 +26,13 @@ export interface Health {
 }
 
 // A process that is still alive (a non-MASTER must have none of the set's).
-export const ALIVE: ReadonlySet<string> = new Set(['STARTING', 'RUNNING', 'BACKOFF', 'STOPPING']);
+const ALIVE: ReadonlySet<string> = new Set(['STARTING', 'RUNNING', 'BACKOFF', 'STOPPING']);
+
+// The processes of these groups that are still alive: what a non-MASTER must not have, and what
+// must be down before a quorum key is given up (src/agent/pass.ts).
+export function aliveIn<P extends Pick<ProcessInfo, 'group' | 'statename'>>(infos: readonly P[], groups: ReadonlySet<string>): P[] {
+  return infos.filter((p) => groups.has(p.group) && ALIVE.has(p.statename));
+}
 
 const name = (p: Pick<ProcessInfo, 'group' | 'name'>) => (p.group === p.name ? p.name : `${p.group}:${p.name}`);
 
@@ -72,7 +78,7 @@ function notMaster(h: HealthInput): Health {
   const nowhere = h.held && h.effective === 'MASTER' ? '; keepalived says MASTER: the set may run nowhere' : '';
   if ('error' in h.infos) return { healthy: false, why: `${role}: supervisord: ${h.infos.error}` };
   const members = new Set(h.members);
-  const alive = h.infos.filter((p) => members.has(p.group) && ALIVE.has(p.statename)).map((p) => `${name(p)} ${p.statename}`);
+  const alive = aliveIn(h.infos, members).map((p) => `${name(p)} ${p.statename}`);
   if (alive.length > 0) return { healthy: false, why: `${role}, not converged: ${list(alive)} here` };
   return { healthy: true, why: `not MASTER (${role}${nowhere}): nothing of the set runs here` };
 }
