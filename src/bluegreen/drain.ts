@@ -74,14 +74,16 @@ async function establishedTo(remotes: Set<string>): Promise<Set<string>> {
   return out;
 }
 
-async function pidHasSocket(pid: number, inodes: Set<string>): Promise<boolean> {
+// Which of `inodes` are open in process `pid`.
+async function socketsOf(pid: number, inodes: Set<string>): Promise<string[]> {
   const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  const out: string[] = [];
   for (const fd of fds) {
     const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
     const m = /^socket:\[(\d+)\]$/.exec(link);
-    if (m && inodes.has(m[1]!)) return true;
+    if (m && inodes.has(m[1]!)) out.push(m[1]!);
   }
-  return false;
+  return out;
 }
 
 // Longest `fail_timeout` of the servers in the live upstream, in ms (Nginx's default 10 s).
@@ -97,24 +99,38 @@ export async function maxFailTimeoutMs(cfg: Config): Promise<number> {
   return max;
 }
 
-// both-groups: waits until Nginx is seen sending to `nodes` — every worker holds a connection to
-// one of their non-backup servers (a worker that had marked them failed skips them for
-// fail_timeout) — or until fail_timeout has passed since they became healthy, which clears any
-// mark. Returns how it ended, for the person watching.
+// both-groups: waits until Nginx sends to `nodes` before the old group stops. A node Nginx tried
+// while it was down is skipped for fail_timeout, counted in Nginx's whole seconds (so up to
+// fail_timeout + 1 s after that try). When it is tried again, every other request skips it until
+// that first one has been answered, which on a new, loaded node can take hundreds of ms. So one
+// open connection from a worker to a new node does not say the next request goes there: with the
+// old group stopped in that window, requests fall to the backups, and while those are in the same
+// state, to no server (502 "no live upstreams": 14 of 3,671 requests in one CI run). Waits until
+// every earlier mark has run out (fail_timeout + 1 s after the new group became healthy), then
+// until every worker has held two connections to the new non-backup servers (the second is
+// opened only once the first request was answered), at most one more second. Returns how it
+// ended, for the person watching.
 export async function waitNginxOnGroup(cfg: Config, nodes: NodeRef[], healthyAt: number, signal?: AbortSignal): Promise<string> {
   const remotes = new Set(nodes.filter((n) => !n.node.backup).flatMap((n) => procAddr(n.node['upstream-url']) ?? []));
-  const bound = healthyAt + (await maxFailTimeoutMs(cfg)) + 100;
+  const expired = healthyAt + (await maxFailTimeoutMs(cfg)) + 1_100;
+  const bound = expired + 1_000;
   // The master once per drain (finding it runs nginx -T); its workers at every poll.
   const master = await masterOf(cfg);
+  const held = new Map<number, Set<string>>();
+  if (Date.now() < expired) await sleep(expired - Date.now(), undefined, { signal });
   for (;;) {
     const w = master === undefined ? undefined : await workersOf(master, 'worker process');
     if (w && w.pids.length > 0 && remotes.size > 0) {
       const inodes = await establishedTo(remotes);
-      const seen = await Promise.all(w.pids.map((p) => pidHasSocket(p, inodes)));
-      if (seen.every(Boolean)) return `every nginx worker (${w.pids.length}) is connected to the new group`;
+      for (const p of w.pids) {
+        const seen = held.get(p) ?? new Set<string>();
+        for (const i of await socketsOf(p, inodes)) seen.add(i);
+        held.set(p, seen);
+      }
+      if (w.pids.every((p) => (held.get(p)?.size ?? 0) >= 2)) return `every nginx worker (${w.pids.length}) is sending to the new group`;
     }
-    if (Date.now() >= bound) return "nginx's fail_timeout has passed since the new group became healthy";
-    await sleep(Math.min(50, Math.max(1, bound - Date.now())), undefined, { signal });
+    if (Date.now() >= bound) return "nginx's fail_timeout has passed since the new group became healthy (not every worker seen sending to it)";
+    await sleep(Math.min(20, Math.max(1, bound - Date.now())), undefined, { signal });
   }
 }
 

@@ -12,7 +12,7 @@ export const BACKEND = join(ROOT, 'test/fixtures/backend.mjs');
 
 export interface NodeSpec {
   version: string;
-  mode?: 'ok' | 'sick';
+  mode?: 'ok' | 'sick' | 'lazy';
   // Milliseconds before the node listens (a slow start).
   delayMs?: number;
 }
