@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { childPids } from '../../src/nginx/index.js';
 import { type Rig, type RigOptions, spawnUntil, startRig } from '../helpers/bluegreen.js';
 import { ROOT, supha } from '../helpers/cli.js';
@@ -272,6 +273,27 @@ describe('supha switch (real nginx, real supervisord)', () => {
     assert.deepEqual(await roles(r), seedRoles('group1', 'group2'));
     assert.ok(!(await exists(join(r.stateDir, 'switch-journal.json'))));
     assert.ok(!(await exists(join(r.stateDir, 'bluegreen.lock'))));
+  });
+
+  test('SIGTERM while a step runs a command rolls the switch back (the signal does not kill supha)', async () => {
+    // execa's exit hook sent the signal again when it found no other listener: a `once` one is
+    // gone by then, so supha died by the signal mid-switch, with g2 started and no rollback.
+    const r = await rigWithPrimaryUp();
+    await r.writeConfig((c) => {
+      c.nginx.switch['pre-switch-cmd'] = '/bin/sleep 30';
+    });
+    const live = await readFile(r.nginx.upstreamPath, 'utf8');
+    const run = spawnUntil(['switch', '--config', r.cfgPath], /pre-switch/);
+    await run.seen;
+    await sleep(300);
+    run.child.kill('SIGTERM');
+    await run.exited;
+    assert.equal(run.child.signalCode, null, run.stdout() + run.stderr());
+    assert.equal(run.child.exitCode, 1);
+    assert.match(run.stderr(), /interrupted by SIGTERM; rolled back to group1/);
+    assert.equal(await state(r, 'g2'), 'STOPPED');
+    assert.equal(await readFile(r.nginx.upstreamPath, 'utf8'), live);
+    assert.deepEqual(await roles(r), seedRoles('group1', 'group2'));
   });
 
   test('switch.mode both-groups: a new node slow to answer its first request through nginx gets it before the old group stops', async () => {

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { quorumProblems } from '../../quorum/check.js';
 import { clientFromConfig } from '../../supervisor/index.js';
 import { createLogger } from '../../util/log.js';
+import { onSignals } from '../../util/signals.js';
 import type { Io } from '../io.js';
 
 // Runs the agent until SIGTERM or SIGINT; logs JSON to stderr (or --log-file, else
@@ -21,16 +22,13 @@ export async function agentCommand(args: { config?: string | undefined; logFile?
   const log = createLogger({ destination: args.logFile ?? cfg.ha?.agent['log-file'], reopenOnHup: true }).child({ module: 'agent' });
   const agent = new Agent(cfg, clientFromConfig(cfg), log);
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const off = onSignals(['SIGTERM', 'SIGINT'], () => stop.abort());
   try {
     await agent.start();
     // NOTE: a SIGTERM that came while the agent was starting has already fired 'abort'.
     if (!stop.signal.aborted) await once(stop.signal, 'abort');
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    off();
     await agent.stop();
   }
   return 0;

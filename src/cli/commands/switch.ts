@@ -5,6 +5,7 @@ import type { Config } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
 import { EXIT } from '../../errors.js';
 import { createLogger, type Logger } from '../../util/log.js';
+import { onSignals } from '../../util/signals.js';
 import type { Io } from '../io.js';
 import { checkMaster, tellAgent } from './master.js';
 
@@ -35,9 +36,9 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
   // Ctrl-C or SIGTERM: the switch stops at the next step boundary and rolls back (after
   // verification it leaves the journal for switch --recover, which completes it).
   const stop = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${sig}`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const off = onSignals(['SIGINT', 'SIGTERM'], (sig) => {
+    if (!stop.signal.aborted) stop.abort(new Error(`interrupted by ${sig}`));
+  });
   const t0 = performance.now();
   try {
     const version = typeof args.upgrade === 'string' && args.upgrade !== '' ? args.upgrade : undefined;
@@ -62,8 +63,7 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    off();
   }
   return EXIT.OK;
 }
