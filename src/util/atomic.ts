@@ -10,12 +10,16 @@ function failed(path: string, err: unknown): Error {
   return Object.assign(new Error(`${path}: not written: ${e.message}`, { cause: err }), { code: e.code, path });
 }
 
+// The temp file writeFileAtomic writes beside `path`, and the test that a name is one.
+const tempName = (path: string) => join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+const TEMP = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
 // Writes a file so a reader sees the old content or the new, never a part: temp file in the
 // same folder, fsync, rename, fsync of the folder. On any failure (a full or read-only disk) the
 // temp file is removed and the old file is left as it was.
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomUUID()}.tmp`);
+  const tmp = tempName(path);
   try {
     // Folders supha creates are the owner's only (state, parked confs, journals): 0700.
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -52,7 +56,7 @@ export async function fsyncDir(dir: string): Promise<void> {
 export async function sweepTemps(dir: string): Promise<string[]> {
   const gone: string[] = [];
   for (const f of await readdir(dir).catch(() => [] as string[])) {
-    if (!/^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/.test(f)) continue;
+    if (!TEMP.test(f)) continue;
     await unlink(join(dir, f)).then(
       () => gone.push(f),
       () => {},
