@@ -165,7 +165,7 @@ async function switchOnce(cfg: Config, opts: SwitchOptions): Promise<SwitchRepor
 
   if (opts.keepOld) steps.line(`${from} left running (warm) for supha rollback; supha nodes stop-standby stops it`);
   const drain = both
-    ? `wait until nginx sends to ${to} (at most its fail_timeout), then stop ${from}`
+    ? `wait until nginx sends to ${to} (its marks run out: fail_timeout + 1 s; then at most max(2 s, 2 x fail_timeout)), then stop ${from}`
     : `drain: wait for nginx's old workers to exit (at most ${sw['drain-ms']} ms), then stop ${from}`;
   await steps.step(opts.keepOld ? 'record the switch' : drain, async () => {
     try {

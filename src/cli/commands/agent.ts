@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { constants } from 'node:os';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { quorumProblems } from '../../quorum/check.js';
@@ -22,14 +23,20 @@ export async function agentCommand(args: { config?: string | undefined; logFile?
   const log = createLogger({ destination: args.logFile ?? cfg.ha?.agent['log-file'], reopenOnHup: true }).child({ module: 'agent' });
   const agent = new Agent(cfg, clientFromConfig(cfg), log);
   const stop = new AbortController();
-  const off = onSignals(['SIGTERM', 'SIGINT'], () => stop.abort());
+  // The first signal stops the agent cleanly (after a start or a pass in progress); a second
+  // one ends it at once (an operator's second Ctrl-C), as the signal would.
+  const off = onSignals(['SIGTERM', 'SIGINT'], (sig) => {
+    if (!stop.signal.aborted) return stop.abort();
+    log.warn(`second ${sig}: exiting without a clean stop`);
+    process.exit(128 + (constants.signals[sig] ?? 15));
+  });
   try {
     await agent.start();
     // NOTE: a SIGTERM that came while the agent was starting has already fired 'abort'.
     if (!stop.signal.aborted) await once(stop.signal, 'abort');
   } finally {
-    off();
     await agent.stop();
+    off();
   }
   return 0;
 }

@@ -36,8 +36,11 @@ export async function switchCommand(args: Args, io: Io, rollback = false): Promi
   // Ctrl-C or SIGTERM: the switch stops at the next step boundary and rolls back (after
   // verification it leaves the journal for switch --recover, which completes it).
   const stop = new AbortController();
-  const off = onSignals(['SIGINT', 'SIGTERM'], (sig) => {
+  // SIGHUP too: a closed terminal rolls the switch back as Ctrl-C does. A second signal is
+  // said and ignored; SIGKILL leaves the journal for the next switch.
+  const off = onSignals(['SIGINT', 'SIGTERM', 'SIGHUP'], (sig) => {
     if (!stop.signal.aborted) stop.abort(new Error(`interrupted by ${sig}`));
+    else io.err(`supha: ${sig} again: the switch finishes its current step and rolls back (SIGKILL leaves the journal to the next supha switch)`);
   });
   const t0 = performance.now();
   try {
