@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import { Agent, type AgentContext, type AgentModule, MODULES, type Role } from '../../src/agent/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/util/log.js';
+import { oneSetConfig } from '../helpers/agent.js';
 import { loneKeepalived } from '../helpers/keepalived.js';
 import { startSupervisord } from '../helpers/supervisord.js';
-import { freePort, waitFor } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/tmp.js';
 
 // The contract replication and health checks rely on: a module listed in MODULES is loaded only
 // when enabled, started with a context whose roleOf/onRoleChange follow the agent, shown in
@@ -37,20 +38,7 @@ test('agent modules: enabled ones start with a live context, show in status, sto
   let agent: Agent | undefined;
   try {
     await writeFile(join(sv.dir, 'ka.pid'), `${ka.pid}\n`);
-    const cfg = parseConfig(
-      JSON.stringify({
-        'project-name': 't',
-        'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
-        ha: {
-          'node-name': 'n1',
-          keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },
-          'service-sets': { app: { 'vrrp-instance': 'VI_1', registry: 'conf.d' } },
-          agent: { listen: `127.0.0.1:${await freePort()}` },
-        },
-      }),
-      join(sv.dir, 'config.json'),
-    );
+    const cfg = parseConfig(JSON.stringify(await oneSetConfig(sv.url, 'conf.d')), join(sv.dir, 'config.json'));
     agent = new Agent(cfg, sv.client(), silentLogger);
     await agent.start();
     assert.ok(ctx, 'the module was started');

@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import { Agent } from '../../src/agent/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/util/log.js';
+import { oneSetConfig } from '../helpers/agent.js';
 import { loneKeepalived } from '../helpers/keepalived.js';
 import { startSupervisord } from '../helpers/supervisord.js';
-import { freePort, waitFor } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/tmp.js';
 
 // keepalived's `notify` scripts call `supha notify` (docs/agent.md): keepalived then holds no FIFO
 // the agent reads, and that is no fault. Here a real keepalived writes to another FIFO: with no
@@ -19,20 +20,7 @@ test('a notify-script setup (events by supha notify, no FIFO held) is not report
   let agent: Agent | undefined;
   try {
     await writeFile(join(sv.dir, 'ka.pid'), `${ka.pid}\n`);
-    const cfg = parseConfig(
-      JSON.stringify({
-        'project-name': 't',
-        'state-dir': 'state',
-        supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
-        ha: {
-          'node-name': 'n1',
-          keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },
-          'service-sets': { app: { 'vrrp-instance': 'VI_1', registry: 'conf.d' } },
-          agent: { listen: `127.0.0.1:${await freePort()}`, 'reconcile-interval-ms': 300 },
-        },
-      }),
-      join(sv.dir, 'config.json'),
-    );
+    const cfg = parseConfig(JSON.stringify(await oneSetConfig(sv.url, 'conf.d', { 'reconcile-interval-ms': 300 })), join(sv.dir, 'config.json'));
     agent = new Agent(cfg, sv.client(), silentLogger);
     await agent.start();
     const a = agent;

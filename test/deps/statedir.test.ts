@@ -3,11 +3,11 @@ import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { run } from '../../src/util/exec.js';
-import { type AgentProc, startAgent } from '../helpers/agent.js';
+import { type AgentProc, oneSetConfig, startAgent } from '../helpers/agent.js';
 import { supha } from '../helpers/cli.js';
 import { loneKeepalived } from '../helpers/keepalived.js';
 import { programConf, type Supervisord, startSupervisord } from '../helpers/supervisord.js';
-import { freePort, tempDir, waitFor, writeJson } from '../helpers/tmp.js';
+import { tempDir, waitFor, writeJson } from '../helpers/tmp.js';
 import { tornFiles } from '../kill9/files.js';
 
 // The agent's state dir on a small tmpfs of its own: filled up, then remounted read-only. A
@@ -36,17 +36,7 @@ describe('state dir full and read-only', { timeout: 120_000 }, () => {
     await mkdir(state, { mode: 0o700 });
     await run('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', state], { timeoutMs: 10_000 });
     mounted = true;
-    cfgPath = await writeJson(join(tmp.dir, 'config.json'), {
-      'project-name': 't',
-      'state-dir': 'state',
-      supervisor: { 'server-url': sv.url, 'registry-dirs': [] },
-      ha: {
-        'node-name': 'n1',
-        keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },
-        'service-sets': { app: { 'vrrp-instance': 'VI_1', registry: 'app' } },
-        agent: { listen: `127.0.0.1:${await freePort()}`, 'reconcile-interval-ms': 300 },
-      },
-    });
+    cfgPath = await writeJson(join(tmp.dir, 'config.json'), await oneSetConfig(sv.url, 'app', { 'reconcile-interval-ms': 300 }));
     agent = await startAgent(cfgPath, join(state, 'agent.sock'));
     assert.equal((await cli('notify', 'INSTANCE', 'VI_1', 'MASTER')).code, 0);
     await waitFor('a RUNNING', async () => (await sv.client().getProcessInfo('a')).statename === 'RUNNING');

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { askAgent, type ControlResponse } from '../../src/agent/index.js';
 import { SUPHA_BIN } from './cli.js';
-import { waitFor } from './tmp.js';
+import { freePort, waitFor } from './tmp.js';
 
 export interface AgentProc {
   child: ChildProcess;
@@ -51,6 +51,22 @@ export async function startAgent(configPath: string, socketPath: string, opts: {
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+  };
+}
+
+// The config of a one-set agent beside a lone keepalived (node n1, set `app` on VI_1, FIFO ka.fifo
+// and pid file ka.pid in the config's folder, a free loopback port); `agent` adds agent keys.
+export async function oneSetConfig(serverUrl: string, registry: string, agent: Record<string, unknown> = {}) {
+  return {
+    'project-name': 't',
+    'state-dir': 'state',
+    supervisor: { 'server-url': serverUrl, 'registry-dirs': [] },
+    ha: {
+      'node-name': 'n1',
+      keepalived: { 'notify-fifo': 'ka.fifo', 'pid-file': 'ka.pid' },
+      'service-sets': { app: { 'vrrp-instance': 'VI_1', registry } },
+      agent: { listen: `127.0.0.1:${await freePort()}`, ...agent },
     },
   };
 }
